@@ -1,0 +1,54 @@
+"""The REST API at /api/v1: one NinjaAPI, one router per app, errors in one JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import django_auth
+
+from motcua.core.api import router as core_router
+from motcua.core.errors import MotcuaError
+from motcua.organisation.api import router as organisation_router
+from motcua.workcalendar.api import router as calendar_router
+
+api = NinjaAPI(
+    title="motcua API",
+    version="1",
+    urls_namespace="api",
+    auth=django_auth,
+    description="Public Administrative Service Centre platform (một cửa) — REST API.",
+)
+
+
+@api.exception_handler(MotcuaError)
+def motcua_error(request: HttpRequest, exc: MotcuaError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", []) if part not in {"body", "query", "path"}]
+        fields.setdefault(".".join(loc) or "__all__", []).append(str(error.get("msg", "")))
+    body: dict[str, Any] = {
+        "error": "invalid",
+        "detail": _("Some fields are not valid."),
+        "fields": fields,
+    }
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"error": "unauthenticated", "detail": _("Please log in."), "fields": {}}
+    return api.create_response(request, body, status=401)
+
+
+api.add_router("/", core_router, tags=["core"])
+api.add_router("/organisation", organisation_router, tags=["organisation"])
+api.add_router("/calendar", calendar_router, tags=["calendar"])

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
+
+from motcua.core.errors import MotcuaError
+from motcua.core.principal import principal_for
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the Content-Security-Policy header (Django 5.2 has no built-in CSP)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class PrincipalMiddleware:
+    """Attach `request.principal`, resolved on first use from the user's role memberships."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.principal = SimpleLazyObject(  # type: ignore[attr-defined]
+            lambda: principal_for(request.user)
+        )
+        return self.get_response(request)
+
+
+class MotcuaErrorMiddleware:
+    """Render a `MotcuaError` raised by a page as a translated error page with its status."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, MotcuaError):
+            return None
+        return render(
+            request, "core/error.html", {"error": exception}, status=exception.status
+        )

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """One row of the append-only audit log, chained to the row before it by SHA-256.
+
+    `hash` covers every other field and `prev_hash`, so editing, deleting or reordering a row
+    breaks the chain at that row; `motcua verify-audit` names the first broken one.
+    """
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(_("actor name"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    old_values = models.JSONField(_("old values"), default=dict, blank=True)
+    new_values = models.JSONField(_("new values"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The single row writers lock to append to the chain one at a time."""
+
+    last_hash = models.CharField(max_length=64)
+    last_entry_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")

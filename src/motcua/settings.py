@@ -1,0 +1,215 @@
+"""The one settings module of motcua.
+
+Every deployment knob is an environment variable, read here and documented next to where it is
+read. `motcua settings-help` prints this list. Nothing secret has a usable default in production:
+with DEBUG off, the default secret key refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+INSECURE_SECRET_KEY = "motcua-insecure-development-key-never-use-in-production"  # noqa: S105
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# MOTCUA_DEBUG: development mode (detailed errors, no HTTPS-only cookies). Default off.
+DEBUG = env_bool("MOTCUA_DEBUG", False)
+
+# MOTCUA_SECRET_KEY: signs sessions, CSRF tokens and password resets. Required when DEBUG is off.
+SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", INSECURE_SECRET_KEY)
+if SECRET_KEY == INSECURE_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "MOTCUA_SECRET_KEY is not set and MOTCUA_DEBUG is off: refusing to start with the "
+        "development secret key. Set MOTCUA_SECRET_KEY to a long random value."
+    )
+
+# MOTCUA_DATA_DIR: where the embedded SQLite database, uploaded files and caches live.
+DATA_DIR = Path(os.environ.get("MOTCUA_DATA_DIR", Path.cwd() / "var")).resolve()
+
+# MOTCUA_ALLOWED_HOSTS: comma-separated host names this deployment answers to.
+ALLOWED_HOSTS = env_list("MOTCUA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+# MOTCUA_CSRF_TRUSTED_ORIGINS: comma-separated origins (scheme://host) allowed to POST.
+CSRF_TRUSTED_ORIGINS = env_list("MOTCUA_CSRF_TRUSTED_ORIGINS", [])
+
+# MOTCUA_PROVINCE_CODE: the province this deployment serves (QĐ 19/2025 code; 22 = Quảng Ninh).
+PROVINCE_CODE = os.environ.get("MOTCUA_PROVINCE_CODE", "22")
+
+# MOTCUA_SECURE: HTTPS-only cookies, HSTS and redirect to HTTPS. Default: on unless DEBUG.
+SECURE = env_bool("MOTCUA_SECURE", not DEBUG)
+
+# MOTCUA_EVENTS_REPLAY_SECONDS: how long live events are kept for clients that reconnect.
+EVENTS_REPLAY_SECONDS = int(os.environ.get("MOTCUA_EVENTS_REPLAY_SECONDS", "900"))
+
+# MOTCUA_LOGIN_RATE: staff login attempts allowed per IP address and per user name.
+LOGIN_RATE = os.environ.get("MOTCUA_LOGIN_RATE", "10/5m")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "motcua.core",
+    "motcua.organisation",
+    "motcua.workcalendar",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "motcua.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.core.middleware.PrincipalMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "motcua.core.middleware.MotcuaErrorMiddleware",
+]
+
+ROOT_URLCONF = "motcua.urls"
+ASGI_APPLICATION = "motcua.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "motcua.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# DATABASE_URL: the database. Default: embedded SQLite in MOTCUA_DATA_DIR.
+# PostgreSQL: postgresql:///motcua?host=/var/run/postgresql or postgres://user:pw@host/db.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'motcua.sqlite3'}"),
+        conn_max_age=int(os.environ.get("MOTCUA_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN so
+    # that two writers queue on the busy timeout instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA foreign_keys=ON;",
+    }
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("MOTCUA_TEST_DB_NAME") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The database cache is shared by every web and worker process (rate limits need that).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "motcua_cache",
+    }
+}
+
+# Background jobs: django-tasks API, stored in the database (works on SQLite and PostgreSQL).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "slow"],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "core:home"
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Serve static files straight from the apps: no collectstatic step for the demo or tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+# Security headers. The CSP allows only this origin: every script and style is vendored.
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = SECURE and env_bool("MOTCUA_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 31_536_000 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+RATELIMIT_VIEW = "motcua.core.views.rate_limited"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

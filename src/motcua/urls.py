@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from motcua.api import api
+
+admin.site.site_header = admin.site.site_title = "motcua"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("motcua.core.urls")),
+    path("organisation/", include("motcua.organisation.urls")),
+    path("calendar/", include("motcua.workcalendar.urls")),
+    path("admin/", admin.site.urls),
+]
