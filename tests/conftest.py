@@ -1,0 +1,24 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL with DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+# Playwright's sync API runs an event loop in the test thread; live_server tests touch the ORM.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
