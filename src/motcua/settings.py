@@ -65,7 +65,7 @@ EVENTS_REPLAY_SECONDS = int(os.environ.get("MOTCUA_EVENTS_REPLAY_SECONDS", "900"
 LOGIN_RATE = os.environ.get("MOTCUA_LOGIN_RATE", "10/5m")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "motcua.core.admin_apps.MotcuaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -151,6 +151,11 @@ TASKS = {
         "QUEUES": ["default", "slow"],
     }
 }
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "motcua.core.backends.RolePermissionBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,8 +3,6 @@ from django.urls import include, path
 
 from motcua.api import api
 
-admin.site.site_header = admin.site.site_title = "motcua"
-
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
 from motcua.core import audit
 from motcua.core.models import AuditEntry, LiveEvent, ScheduledJob, WorkerHeartbeat
@@ -82,5 +81,3 @@ class ScheduledJobAdmin(AuditedModelAdmin):
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["worker_id", "hostname", "pid", "started_at", "seen_at"]
 
-
-admin.site.site_header = _("motcua administration")

@@ -1,0 +1,43 @@
+"""Django model permissions (used by the admin) derived from motcua's role permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+
+from motcua.core.principal import principal_for
+
+# Which motcua permission grants which Django app's model permissions in the admin.
+APP_PERMISSION = {
+    "organisation": "organisation.manage",
+    "workcalendar": "calendar.manage",
+    "auth": "staff.manage",
+    "core": "jobs.view",
+    "django_tasks_db": "jobs.view",
+}
+# Memberships are staff management, not organisation structure.
+MODEL_PERMISSION = {"organisation.rolemembership": "staff.manage", "organisation.role": "staff.manage",
+                    "core.auditentry": "audit.view"}
+
+
+class RolePermissionBackend(BaseBackend):
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        if not user_obj.is_active:
+            return False
+        principal = principal_for(user_obj)
+        if not principal.has("admin.access"):
+            return False
+        app_label, _, codename = perm.partition(".")
+        model = codename.split("_", 1)[-1]
+        needed = MODEL_PERMISSION.get(f"{app_label}.{model}") or APP_PERMISSION.get(app_label)
+        return needed is not None and principal.has(needed)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        if not user_obj.is_active:
+            return False
+        principal = principal_for(user_obj)
+        needed = APP_PERMISSION.get(app_label)
+        return (
+            principal.has("admin.access") and needed is not None and principal.has(needed)
+        )
