@@ -14,7 +14,7 @@ APP_PERMISSION = {
     "workcalendar": "calendar.manage",
     "auth": "staff.manage",
     "core": "jobs.view",
-    "django_tasks_db": "jobs.view",
+    "django_tasks_database": "jobs.view",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {"organisation.rolemembership": "staff.manage", "organisation.role": "staff.manage",

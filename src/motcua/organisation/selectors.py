@@ -20,6 +20,7 @@ SERVICE_POINT_JURISDICTION = Jurisdiction(
 COUNTER_JURISDICTION = Jurisdiction(
     province="service_point__province__code",
     commune="service_point__commune__code",
+    agency="service_point__agencies",
     service_point="service_point_id",
 )
 
@@ -27,7 +28,8 @@ COUNTER_JURISDICTION = Jurisdiction(
 def principal_for_user(user: Any) -> Principal:
     """Resolve a user's role memberships into permissions and jurisdiction.
 
-    A service point membership reaches the point and, for a commune centre, its commune; an
+    A service point membership reaches the point and, for a commune centre, its commune (the
+    centre serves that commune; the provincial centre serves no single commune); an
     agency membership reaches the agency and every agency below it. A Django superuser acts as
     system administrator of the deployment's province.
     """
@@ -51,7 +53,7 @@ def principal_for_user(user: Any) -> Principal:
             agencies.add(membership.agency_id)
         if membership.service_point_id:
             points.add(membership.service_point_id)
-            if membership.service_point.commune_id:
+            if membership.service_point.kind == ServicePoint.Kind.COMMUNE_CENTRE:
                 communes.add(membership.service_point.commune.code)
     if user.is_superuser:
         permissions.update(PERMISSIONS)

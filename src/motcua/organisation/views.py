@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.dates import WEEKDAYS
 
 from motcua.core.access import permission_required, principal_of
 from motcua.organisation import selectors
@@ -21,7 +22,14 @@ def service_points(request: HttpRequest) -> HttpResponse:
 @permission_required("organisation.view")
 def service_point(request: HttpRequest, point_id: int) -> HttpResponse:
     point = selectors.service_point_for(principal_of(request), point_id)
-    return render(request, "organisation/service_point.html", {"point": point})
+    opening_hours = [
+        (WEEKDAYS[day], point.opening_hours.get(str(day), [])) for day in range(7)
+    ]
+    return render(
+        request,
+        "organisation/service_point.html",
+        {"point": point, "opening_hours": opening_hours},
+    )
 
 
 @permission_required("organisation.view")

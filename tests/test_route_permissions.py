@@ -1,0 +1,251 @@
+"""Every route × every role: who may open it, and what each one sees.
+
+Every URL pattern of the project (pages, API operations, admin) must have a row in ROUTES or be
+an admin route; a new route without a row fails `test_every_route_is_in_the_matrix`. Detail and
+list routes also say which objects each user must see, so removing a jurisdiction check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from motcua.organisation.models import Counter
+from tests.org import STAFF, Org
+
+ANONYMOUS = "anonymous"
+USERS = [ANONYMOUS, *STAFF]
+PUBLIC = "public"
+LOGGED_IN = "logged_in"
+
+
+@dataclass(frozen=True)
+class Route:
+    """`access`: PUBLIC, LOGGED_IN or a permission code. `objects`: for routes taking one object
+    id, the kind of object ("service_point" / "agency"); the visibility table says who sees which.
+    `method`: the HTTP method to try. `query`: a query string the route needs."""
+
+    access: str
+    objects: str | None = None
+    method: str = "get"
+    query: str = ""
+    lists: str | None = None
+
+
+ROUTES: dict[str, Route] = {
+    "core:home": Route(PUBLIC),
+    "core:login": Route(PUBLIC),
+    "core:logout": Route(PUBLIC, method="post"),
+    "core:audit_log": Route("audit.view"),
+    "core:jobs": Route("jobs.view"),
+    "set_language": Route(PUBLIC, method="post"),
+    "organisation:service_points": Route("organisation.view", lists="service_point"),
+    "organisation:service_point": Route("organisation.view", objects="service_point"),
+    "organisation:agencies": Route("organisation.view", lists="agency"),
+    "organisation:agency": Route("organisation.view", objects="agency"),
+    "workcalendar:calendar": Route("calendar.view"),
+    "api:api-root": Route(PUBLIC),
+    "api:health": Route(PUBLIC),
+    "api:openapi-json": Route(PUBLIC),
+    "api:openapi-view": Route(PUBLIC),
+    "api:me": Route(LOGGED_IN),
+    "api:agencies": Route("organisation.view", lists="agency"),
+    "api:agency": Route("organisation.view", objects="agency"),
+    "api:service_points": Route("organisation.view", lists="service_point"),
+    "api:service_point": Route("organisation.view", objects="service_point"),
+    "api:counters": Route("organisation.view", lists="counter"),
+}
+
+# What each user's jurisdiction reaches (keys of the Org's points and agencies).
+ALL_POINTS = {"tinh", "halong", "baichay"}
+ALL_AGENCIES = {"ubnd_tinh", "stp", "ubnd_halong", "ca_halong", "ubnd_baichay"}
+VISIBLE: dict[str, dict[str, set[str]]] = {
+    "service_point": {
+        "counter_halong": {"halong"},
+        "counter_tinh": {"tinh"},
+        "manager_halong": {"halong"},
+        "officer_halong": {"halong"},
+        "officer_stp": {"tinh"},
+        "leader_halong": {"halong"},
+        "monitor": ALL_POINTS,
+        "sysadmin": ALL_POINTS,
+    },
+    "agency": {
+        "counter_halong": {"ubnd_halong", "ca_halong"},
+        "counter_tinh": set(),
+        "manager_halong": {"ubnd_halong", "ca_halong"},
+        "officer_halong": {"ubnd_halong"},
+        "officer_stp": {"stp"},
+        "leader_halong": {"ubnd_halong"},
+        "monitor": ALL_AGENCIES,
+        "sysadmin": ALL_AGENCIES,
+    },
+}
+# Counters are seen where their service point is.
+VISIBLE["counter"] = VISIBLE["service_point"]
+
+
+def walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def all_route_names() -> set[str]:
+    return {name for name, _ in walk(get_resolver().url_patterns)}
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    missing = {
+        name for name in all_route_names() if name not in ROUTES and not name.startswith("admin:")
+    }
+    assert not missing, f"add these routes to ROUTES in {__file__}: {sorted(missing)}"
+
+
+def may(user_key: str, access: str) -> bool:
+    if access == PUBLIC:
+        return True
+    if user_key == ANONYMOUS:
+        return False
+    if access == LOGGED_IN:
+        return True
+    from motcua.organisation.roles import DEFAULT_ROLES
+
+    role_code = STAFF[user_key][0]
+    role = next(r for r in DEFAULT_ROLES if r["code"] == role_code)
+    return access in role["permissions"]  # type: ignore[operator]
+
+
+def client_for(org: Org, user_key: str) -> Client:
+    client = Client()
+    if user_key != ANONYMOUS:
+        client.force_login(org.users[user_key])
+    return client
+
+
+def object_ids(org: Org, kind: str) -> dict[str, int]:
+    if kind == "agency":
+        return {key: agency.pk for key, agency in org.agencies.items()}
+    return {key: point.pk for key, point in org.points.items()}
+
+
+def call(client: Client, route: Route, url: str) -> Any:
+    method: Callable[..., Any] = getattr(client, route.method)
+    return method(url + (f"?{route.query}" if route.query else ""))
+
+
+def assert_denied(response: Any, name: str, user_key: str) -> None:
+    is_api = name.startswith("api:")
+    if user_key == ANONYMOUS:
+        expected = {401} if is_api else {302}
+    else:
+        expected = {403}
+    assert response.status_code in expected, (name, user_key, response.status_code)
+    if user_key == ANONYMOUS and not is_api:
+        assert reverse("core:login") in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_key", USERS)
+def test_routes_without_objects(org: Org, user_key: str) -> None:
+    for name, route in ROUTES.items():
+        if route.objects:
+            continue
+        # A fresh client per route: logging out must not change the next route's answer.
+        response = call(client_for(org, user_key), route, reverse(name))
+        if may(user_key, route.access):
+            assert response.status_code in {200, 302}, (name, user_key, response.status_code)
+            if response.status_code == 302:
+                assert reverse("core:login") not in response["Location"], (name, user_key)
+            if route.lists:
+                assert_list_scoped(org, name, route.lists, user_key, response)
+        else:
+            assert_denied(response, name, user_key)
+
+
+def assert_list_scoped(org: Org, name: str, kind: str, user_key: str, response: Any) -> None:
+    expected_keys = VISIBLE[kind].get(user_key, set())
+    if kind == "counter":
+        expected = set(
+            Counter.objects.filter(
+                service_point__in=[org.points[k] for k in expected_keys]
+            ).values_list("pk", flat=True)
+        )
+    else:
+        ids = object_ids(org, kind)
+        expected = {ids[key] for key in expected_keys}
+    if name.startswith("api:"):
+        seen = {row["id"] for row in response.json()}
+        assert seen == expected, (name, user_key)
+    else:
+        listed = {obj.pk for obj in response.context["page"].object_list}
+        assert listed == expected, (name, user_key)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_key", USERS)
+def test_routes_with_objects_are_scoped(org: Org, user_key: str) -> None:
+    client = client_for(org, user_key)
+    for name, route in ROUTES.items():
+        if not route.objects:
+            continue
+        visible = VISIBLE[route.objects].get(user_key, set())
+        for key, pk in object_ids(org, route.objects).items():
+            response = call(client, route, reverse(name, args=[pk]))
+            if not may(user_key, route.access):
+                assert_denied(response, name, user_key)
+            elif key in visible:
+                assert response.status_code == 200, (name, user_key, key, response.status_code)
+            else:
+                assert response.status_code == 404, (name, user_key, key, response.status_code)
+
+
+def admin_urls(org: Org) -> Iterator[tuple[str, str]]:
+    """Each registered model's changelist, add and change pages, plus the index."""
+    from django.contrib import admin
+
+    yield "admin:index", reverse("admin:index")
+    for model in admin.site._registry:
+        opts = model._meta
+        base = f"admin:{opts.app_label}_{opts.model_name}"
+        yield f"{base}_changelist", reverse(f"{base}_changelist")
+        instance = model._default_manager.first()
+        if instance is not None:
+            yield f"{base}_change", reverse(f"{base}_change", args=[instance.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_key", USERS)
+def test_admin_is_for_system_administrators_only(org: Org, user_key: str) -> None:
+    client = client_for(org, user_key)
+    for name, url in admin_urls(org):
+        response = client.get(url)
+        if may(user_key, "admin.access"):
+            assert response.status_code == 200, (name, response.status_code)
+        else:
+            # The admin sends everyone else to its login, which refuses logged-in staff (403)
+            # and sends the anonymous to the staff login page.
+            assert response.status_code == 302, (name, user_key)
+            followed = client.get(response["Location"])
+            assert followed.status_code in {302, 403}, (name, user_key)
+            if user_key == ANONYMOUS:
+                assert reverse("core:login") in followed["Location"]
+
+
+@pytest.mark.django_db
+def test_superuser_acts_as_province_administrator(org: Org) -> None:
+    root = get_user_model().objects.create_superuser("root", password="pw-root")
+    client = Client()
+    client.force_login(root)
+    assert client.get(reverse("admin:index")).status_code == 200
+    seen = {row["id"] for row in client.get(reverse("api:service_points")).json()}
+    assert seen == {point.pk for point in org.points.values()}
