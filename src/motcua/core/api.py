@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from motcua.core.access import principal_of
+from motcua.core.schemas import responses
 
 router = Router()
 
@@ -28,7 +29,7 @@ def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/me", response=PrincipalOut, url_name="me")
+@router.get("/me", response=responses(PrincipalOut), url_name="me")
 def me(request: HttpRequest) -> dict[str, object]:
     principal = principal_of(request)
     return {

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from motcua.core import audit
 from motcua.core.admin import AuditedModelAdmin
@@ -27,7 +28,7 @@ class ProvinceAdmin(AuditedModelAdmin):
     search_fields = ["code", "name", "short_name"]
     list_filter = ["kind"]
 
-    @admin.display(description="Số đơn vị cấp xã")
+    @admin.display(description=_("Number of commune-level units"))
     def commune_count(self, obj: Province) -> int:
         return obj.communes.count()
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from motcua.core.access import demand
+from motcua.core.schemas import responses
 from motcua.organisation import selectors
 from motcua.organisation.models import Agency, Counter, ServicePoint
 
@@ -56,33 +57,33 @@ class CounterOut(Schema):
     active: bool
 
 
-@router.get("/agencies", response=list[AgencyOut], url_name="agencies")
+@router.get("/agencies", response=responses(list[AgencyOut]), url_name="agencies")
 def list_agencies(request: HttpRequest) -> list[Agency]:
     principal = demand(request, "organisation.view")
     return list(selectors.agencies_for(principal))
 
 
-@router.get("/agencies/{agency_id}", response=AgencyOut, url_name="agency")
+@router.get("/agencies/{agency_id}", response=responses(AgencyOut, 404), url_name="agency")
 def get_agency(request: HttpRequest, agency_id: int) -> Agency:
     principal = demand(request, "organisation.view")
     return selectors.agency_for(principal, agency_id)
 
 
-@router.get("/service-points", response=list[ServicePointOut], url_name="service_points")
+@router.get("/service-points", response=responses(list[ServicePointOut]), url_name="service_points")
 def list_service_points(request: HttpRequest) -> list[ServicePoint]:
     principal = demand(request, "organisation.view")
     return list(selectors.service_points_for(principal))
 
 
 @router.get(
-    "/service-points/{point_id}", response=ServicePointOut, url_name="service_point"
+    "/service-points/{point_id}", response=responses(ServicePointOut, 404), url_name="service_point"
 )
 def get_service_point(request: HttpRequest, point_id: int) -> ServicePoint:
     principal = demand(request, "organisation.view")
     return selectors.service_point_for(principal, point_id)
 
 
-@router.get("/counters", response=list[CounterOut], url_name="counters")
+@router.get("/counters", response=responses(list[CounterOut]), url_name="counters")
 def list_counters(request: HttpRequest) -> list[Counter]:
     principal = demand(request, "organisation.view")
     return list(selectors.counters_for(principal))

@@ -407,7 +407,7 @@ class RoleMembership(models.Model):
                     )
                     % {
                         "role": self.role.name,
-                        "kind": dict(ScopeKind.CHOICES)[self.role.scope_kind],
+                        "kind": str(dict(ScopeKind.CHOICES)[self.role.scope_kind]).lower(),
                     }
                 }
             )
