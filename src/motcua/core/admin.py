@@ -76,6 +76,9 @@ class ScheduledJobAdmin(AuditedModelAdmin):
     list_editable = ["enabled"]
     readonly_fields = ["name", "task_path", "last_run_at"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # schedules are declared in code; the admin only pauses or reschedules
+
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +98,8 @@ class RoleMembershipInline(admin.TabularInline):
 
 User = get_user_model()
 admin.site.unregister(User)
+# Permissions come from roles, not from Django groups.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
