@@ -146,10 +146,7 @@ def call(client: Client, route: Route, url: str) -> Any:
 
 def assert_denied(response: Any, name: str, user_key: str) -> None:
     is_api = name.startswith("api:")
-    if user_key == ANONYMOUS:
-        expected = {401} if is_api else {302}
-    else:
-        expected = {403}
+    expected = ({401} if is_api else {302}) if user_key == ANONYMOUS else {403}
     assert response.status_code in expected, (name, user_key, response.status_code)
     if user_key == ANONYMOUS and not is_api:
         assert reverse("core:login") in response["Location"]

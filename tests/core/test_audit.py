@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -13,8 +14,13 @@ from motcua.core.models import AuditEntry
 
 def _write(n: int, actor=None) -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
-        audit.record(actor=actor, action="test.write", object_type="test", object_id=str(i),
-                     new={"i": i, "name": "Hạ Long"})
+        audit.record(
+            actor=actor,
+            action="test.write",
+            object_type="test",
+            object_id=str(i),
+            new={"i": i, "name": "Hạ Long"},
+        )
 
 
 @pytest.mark.django_db
@@ -23,7 +29,7 @@ def test_entries_are_chained_and_verify() -> None:
     _write(5, actor=user)
     entries = list(AuditEntry.objects.order_by("pk"))
     assert entries[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert entries[0].actor_label == "auditor"
     assert audit.verify_chain() is None
     call_command("verify_audit")
@@ -35,7 +41,8 @@ def test_edited_row_is_named() -> None:
     third = AuditEntry.objects.order_by("pk")[2]
     AuditEntry.objects.filter(pk=third.pk).update(new_values={"i": 999})
     broken = audit.verify_chain()
-    assert broken is not None and broken.entry_id == third.pk
+    assert broken is not None
+    assert broken.entry_id == third.pk
     with pytest.raises(CommandError, match=f"entry {third.pk}"):
         call_command("verify_audit")
 
@@ -46,7 +53,8 @@ def test_removed_row_breaks_the_next_one() -> None:
     rows = list(AuditEntry.objects.order_by("pk"))
     AuditEntry.objects.filter(pk=rows[1].pk).delete()
     broken = audit.verify_chain()
-    assert broken is not None and broken.entry_id == rows[2].pk
+    assert broken is not None
+    assert broken.entry_id == rows[2].pk
 
 
 @pytest.mark.django_db
@@ -54,15 +62,21 @@ def test_truncated_tail_is_detected() -> None:
     _write(4)
     AuditEntry.objects.filter(pk=AuditEntry.objects.order_by("-pk")[0].pk).delete()
     broken = audit.verify_chain()
-    assert broken is not None and "truncated" in broken.reason
+    assert broken is not None
+    assert "truncated" in broken.reason
 
 
 @pytest.mark.django_db
 def test_a_rolled_back_write_leaves_no_row_and_no_gap() -> None:
     _write(1)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _write(1)
-        raise RuntimeError("roll back")
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            _write(1)
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     _write(1)
     assert AuditEntry.objects.count() == 2
     assert audit.verify_chain() is None

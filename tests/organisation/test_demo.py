@@ -46,8 +46,10 @@ def test_running_the_demo_again_keeps_the_data(demo: str) -> None:
 
     assert (Agency.objects.count(), ServicePoint.objects.count(), Counter.objects.count()) == counts
     assert ServicePoint.objects.get(code="ttpvhcc-06688").phone == "0203 3 888 888"
-    assert get_user_model().objects.get(username="motcua.halong").check_password(
-        "changed-by-the-officer"
+    assert (
+        get_user_model()
+        .objects.get(username="motcua.halong")
+        .check_password("changed-by-the-officer")
     )
 
 

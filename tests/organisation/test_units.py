@@ -36,15 +36,23 @@ def test_load_units_loads_the_two_tier_units_once(capsys: pytest.CaptureFixture[
     assert AuditEntry.objects.count() == audit_rows
 
 
-ROW = {"provinceCode": "22", "province": "Tỉnh Quảng Ninh", "provinceShort": "Quảng Ninh",
-       "wardCode": "06688", "ward": "Phường Hạ Long", "wardShort": "Hạ Long", "wardType": "Phường"}
+ROW = {
+    "provinceCode": "22",
+    "province": "Tỉnh Quảng Ninh",
+    "provinceShort": "Quảng Ninh",
+    "wardCode": "06688",
+    "ward": "Phường Hạ Long",
+    "wardShort": "Hạ Long",
+    "wardType": "Phường",
+}
 
 
 @pytest.mark.django_db
 def test_a_renamed_unit_is_updated() -> None:
     services.load_units(source=UnitsSource([ROW], "test"))
     report = services.load_units(source=UnitsSource([ROW | {"ward": "Phường Hạ Long Mới"}], "t"))
-    assert report.communes_updated == 1 and report.communes_created == 0
+    assert report.communes_updated == 1
+    assert report.communes_created == 0
     assert Commune.objects.get(code="06688").name == "Phường Hạ Long Mới"
 
 

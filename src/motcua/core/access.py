@@ -16,7 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def principal_of(request: HttpRequest) -> Principal:
-    return request.principal  # type: ignore[attr-defined, no-any-return]
+    return request.principal  # type: ignore[attr-defined]
 
 
 def demand(request: HttpRequest, permission: str) -> Principal:
@@ -38,9 +38,8 @@ def permission_required(permission: str) -> Callable[[F], F]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             demand(request, permission)
-            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+            return view(request, *args, **kwargs)
 
-        wrapped.required_permission = permission  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -71,8 +71,14 @@ class LiveEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ScheduledJob)
 class ScheduledJobAdmin(AuditedModelAdmin):
-    list_display = ["name", "task_path", "interval_seconds", "enabled", "next_run_at",
-                    "last_run_at"]
+    list_display = [
+        "name",
+        "task_path",
+        "interval_seconds",
+        "enabled",
+        "next_run_at",
+        "last_run_at",
+    ]
     list_editable = ["enabled"]
     readonly_fields = ["name", "task_path", "last_run_at"]
 
@@ -83,4 +89,3 @@ class ScheduledJobAdmin(AuditedModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["worker_id", "hostname", "pid", "started_at", "seen_at"]
-

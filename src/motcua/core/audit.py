@@ -98,7 +98,9 @@ def model_values(obj: models.Model, fields: list[str] | None = None) -> dict[str
     return _canonical(values)
 
 
-def changed_values(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def changed_values(
+    old: dict[str, Any], new: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [key for key in new if old.get(key) != new.get(key)]
     return {key: old.get(key) for key in keys}, {key: new[key] for key in keys}
 
@@ -115,8 +117,9 @@ def verify_chain(batch_size: int = 2000) -> ChainBreak | None:
     last_id: int | None = None
     for entry in _entries_in_order(batch_size):
         if entry.prev_hash != prev_hash:
-            return ChainBreak(entry.pk, "does not follow the previous row (a row was removed "
-                                        "or reordered)")
+            return ChainBreak(
+                entry.pk, "does not follow the previous row (a row was removed or reordered)"
+            )
         if entry_hash(entry) != entry.hash:
             return ChainBreak(entry.pk, "its content does not match its hash (the row was edited)")
         prev_hash = entry.hash
@@ -139,4 +142,3 @@ def _entries_in_order(batch_size: int) -> Iterator[AuditEntry]:
 
 def client_ip(request: Any) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
-

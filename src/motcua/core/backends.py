@@ -17,8 +17,11 @@ APP_PERMISSION = {
     "django_tasks_database": "jobs.view",
 }
 # Memberships are staff management, not organisation structure.
-MODEL_PERMISSION = {"organisation.rolemembership": "staff.manage", "organisation.role": "staff.manage",
-                    "core.auditentry": "audit.view"}
+MODEL_PERMISSION = {
+    "organisation.rolemembership": "staff.manage",
+    "organisation.role": "staff.manage",
+    "core.auditentry": "audit.view",
+}
 
 
 class RolePermissionBackend(BaseBackend):
@@ -38,6 +41,4 @@ class RolePermissionBackend(BaseBackend):
             return False
         principal = principal_for(user_obj)
         needed = APP_PERMISSION.get(app_label)
-        return (
-            principal.has("admin.access") and needed is not None and principal.has(needed)
-        )
+        return principal.has("admin.access") and needed is not None and principal.has(needed)

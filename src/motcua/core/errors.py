@@ -37,8 +37,9 @@ class MotcuaError(Exception):
         return {
             "error": self.code,
             "detail": force_str(self.message),
-            "fields": {name: [force_str(m) for m in _as_list(msgs)] for name, msgs in
-                       self.fields.items()},
+            "fields": {
+                name: [force_str(m) for m in _as_list(msgs)] for name, msgs in self.fields.items()
+            },
         }
 
 

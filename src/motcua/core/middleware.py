@@ -50,9 +50,7 @@ class MotcuaErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, MotcuaError):
             return None
-        return render(
-            request, "core/error.html", {"error": exception}, status=exception.status
-        )
+        return render(request, "core/error.html", {"error": exception}, status=exception.status)
 
 
 class VietnameseFirstLocaleMiddleware:
@@ -70,7 +68,7 @@ class VietnameseFirstLocaleMiddleware:
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])

@@ -19,4 +19,4 @@ STANDARD_ERRORS = (401, 403, 422)
 
 def responses(ok: Any, *extra_errors: int) -> dict[int, Any]:
     """A ninja `response=` mapping: `ok` for 200 and ErrorOut for the standard and extra errors."""
-    return {200: ok} | {code: ErrorOut for code in (*STANDARD_ERRORS, *extra_errors)}
+    return {200: ok} | dict.fromkeys((*STANDARD_ERRORS, *extra_errors), ErrorOut)

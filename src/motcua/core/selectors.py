@@ -27,9 +27,9 @@ def job_overview() -> dict[str, Any]:
         "status_counts": list(
             DBTaskResult.objects.values("status").annotate(n=Count("id")).order_by("status")
         ),
-        "recent_failures": DBTaskResult.objects.filter(status="FAILED").order_by(
-            "-finished_at"
-        )[:20],
+        "recent_failures": DBTaskResult.objects.filter(status="FAILED").order_by("-finished_at")[
+            :20
+        ],
         "schedules": ScheduledJob.objects.order_by("name"),
         "workers": WorkerHeartbeat.objects.filter(seen_at__gte=now - timedelta(minutes=2)),
     }

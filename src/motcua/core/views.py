@@ -17,7 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def login_rate(group: str, request: HttpRequest) -> str:
-    return settings.LOGIN_RATE  # type: ignore[no-any-return]
+    return settings.LOGIN_RATE
 
 
 # Both limits apply: one IP trying many names, and many IPs trying one name.

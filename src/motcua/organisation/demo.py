@@ -28,14 +28,30 @@ PROVINCIAL_AGENCIES = [
     ("000.00.04.H22", "Sở Tài chính", Agency.Kind.DEPARTMENT, "000.00.00.H22"),
     ("000.00.05.H22", "Sở Y tế", Agency.Kind.DEPARTMENT, "000.00.00.H22"),
     ("000.00.06.H22", "Sở Xây dựng", Agency.Kind.DEPARTMENT, "000.00.00.H22"),
-    ("000.01.03.H22", "Văn phòng Đăng ký đất đai tỉnh Quảng Ninh",
-     Agency.Kind.LAND_REGISTRATION, "000.00.03.H22"),
-    ("001.01.03.H22", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Hạ Long",
-     Agency.Kind.LAND_REGISTRATION_BRANCH, "000.01.03.H22"),
-    ("002.01.03.H22", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Cẩm Phả",
-     Agency.Kind.LAND_REGISTRATION_BRANCH, "000.01.03.H22"),
-    ("003.01.03.H22", "Chi nhánh Văn phòng Đăng ký đất đai khu vực Uông Bí",
-     Agency.Kind.LAND_REGISTRATION_BRANCH, "000.01.03.H22"),
+    (
+        "000.01.03.H22",
+        "Văn phòng Đăng ký đất đai tỉnh Quảng Ninh",
+        Agency.Kind.LAND_REGISTRATION,
+        "000.00.03.H22",
+    ),
+    (
+        "001.01.03.H22",
+        "Chi nhánh Văn phòng Đăng ký đất đai khu vực Hạ Long",
+        Agency.Kind.LAND_REGISTRATION_BRANCH,
+        "000.01.03.H22",
+    ),
+    (
+        "002.01.03.H22",
+        "Chi nhánh Văn phòng Đăng ký đất đai khu vực Cẩm Phả",
+        Agency.Kind.LAND_REGISTRATION_BRANCH,
+        "000.01.03.H22",
+    ),
+    (
+        "003.01.03.H22",
+        "Chi nhánh Văn phòng Đăng ký đất đai khu vực Uông Bí",
+        Agency.Kind.LAND_REGISTRATION_BRANCH,
+        "000.01.03.H22",
+    ),
     ("000.00.16.H22", "Công an tỉnh Quảng Ninh", Agency.Kind.POLICE, None),
     ("000.00.17.H22", "Bảo hiểm xã hội tỉnh Quảng Ninh", Agency.Kind.SOCIAL_INSURANCE, None),
 ]
@@ -75,9 +91,7 @@ def load_demo() -> list[str]:
     logins = build_demo_organisation()
     width = max(len(login.username) for login in logins)
     lines = [f"Demo staff logins (password: {DEMO_PASSWORD}):"]
-    lines += [
-        f"  {login.username.ljust(width)}  {login.role} — {login.scope}" for login in logins
-    ]
+    lines += [f"  {login.username.ljust(width)}  {login.role} — {login.scope}" for login in logins]
     return lines
 
 
@@ -93,10 +107,24 @@ def build_demo_organisation() -> list[DemoLogin]:
     commune_agencies: dict[str, Agency] = {}
     for index, commune in enumerate(communes, start=1):
         pc_code, police_code = commune_agency_codes(index)
-        pc = _agency(pc_code, f"UBND {commune.name}", Agency.Kind.PEOPLES_COMMITTEE,
-                     Agency.Level.COMMUNE, province, ubnd_tinh, commune)
-        ca = _agency(police_code, f"Công an {commune.name}", Agency.Kind.COMMUNE_POLICE,
-                     Agency.Level.COMMUNE, province, police, commune)
+        pc = _agency(
+            pc_code,
+            f"UBND {commune.name}",
+            Agency.Kind.PEOPLES_COMMITTEE,
+            Agency.Level.COMMUNE,
+            province,
+            ubnd_tinh,
+            commune,
+        )
+        ca = _agency(
+            police_code,
+            f"Công an {commune.name}",
+            Agency.Kind.COMMUNE_POLICE,
+            Agency.Level.COMMUNE,
+            province,
+            police,
+            commune,
+        )
         point = _point(
             code=f"ttpvhcc-{commune.code}",
             name=f"Trung tâm Phục vụ hành chính công {commune.name}",
@@ -126,8 +154,15 @@ def build_demo_organisation() -> list[DemoLogin]:
 def _provincial_agencies(province: Province) -> dict[str, Agency]:
     found: dict[str, Agency] = {}
     for code, name, kind, parent in PROVINCIAL_AGENCIES:
-        found[code] = _agency(code, name, kind, Agency.Level.PROVINCE, province,
-                              found.get(parent) if parent else None, None)
+        found[code] = _agency(
+            code,
+            name,
+            kind,
+            Agency.Level.PROVINCE,
+            province,
+            found.get(parent) if parent else None,
+            None,
+        )
     return found
 
 
@@ -143,8 +178,15 @@ def _agency(
     existing = Agency.objects.filter(code=code).first()
     if existing is not None:
         return existing
-    agency = Agency(code=code, name=name, kind=kind, level=level, province=province,
-                    parent=parent, commune=commune)
+    agency = Agency(
+        code=code,
+        name=name,
+        kind=kind,
+        level=level,
+        province=province,
+        parent=parent,
+        commune=commune,
+    )
     return services.save_agency(agency=agency)
 
 
@@ -161,8 +203,14 @@ def _point(
     point = ServicePoint.objects.filter(code=code).first()
     if point is None:
         point = services.save_service_point(
-            point=ServicePoint(code=code, name=name, kind=kind, province=province,
-                               commune=commune, address=f"{commune.name}, tỉnh Quảng Ninh"),
+            point=ServicePoint(
+                code=code,
+                name=name,
+                kind=kind,
+                province=province,
+                commune=commune,
+                address=f"{commune.name}, tỉnh Quảng Ninh",
+            ),
             agencies=agencies,
         )
         services.ensure_counters(point=point, count=counters)
@@ -183,8 +231,10 @@ def _staff(
                 username=username, password=DEMO_PASSWORD, first_name=first, last_name=last
             )
         target: Province | ServicePoint | Agency = (
-            province if scope[0] == "province"
-            else points[scope[1]] if scope[0] == "point"
+            province
+            if scope[0] == "province"
+            else points[scope[1]]
+            if scope[0] == "point"
             else agencies[scope[1]]
         )
         services.grant_role(user=user, role=roles[role_code], scope=target)

@@ -5,6 +5,7 @@ the service points (provincial and commune centres) with their counters, and the
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.permissions import PERMISSIONS, ScopeKind
+from motcua.core.text import fold
 
 # QĐ 20/2020/QĐ-TTg: up to 35 characters A–Z, 0–9 and '.', lower levels to the left of the
 # level-1 code, which ends the code (e.g. 000.00.00.H22 for Quảng Ninh).
@@ -128,6 +130,7 @@ class Agency(models.Model):
         help_text=_("For commune-level agencies: the commune-level unit they serve."),
     )
     active = models.BooleanField(_("active"), default=True)
+    search_key = models.CharField(max_length=400, editable=False, db_index=True, default="")
 
     class Meta:
         verbose_name = _("agency")
@@ -137,8 +140,12 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_key = fold(f"{self.name} {self.short_name} {self.code}")
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Any]] = {}
         if self.level == self.Level.COMMUNE and not self.commune_id:
             errors.setdefault("commune", []).append(
                 _("A commune-level agency must name the commune-level unit it serves.")
@@ -151,7 +158,7 @@ class Agency(models.Model):
             errors.setdefault("province", []).append(
                 _("A provincial or commune-level agency must name its province.")
             )
-        if self.commune_id and self.province_id and self.commune.province_id != self.province_id:
+        if self.commune is not None and self.commune.province_id != self.province_id:
             errors.setdefault("commune", []).append(
                 _("The commune-level unit is not in the agency's province.")
             )
@@ -204,9 +211,7 @@ class ServicePoint(models.Model):
     opening_hours = models.JSONField(
         _("opening hours"),
         default=default_opening_hours,
-        help_text=_(
-            'Per weekday (0 = Monday … 6 = Sunday) a list of ["HH:MM", "HH:MM"] sessions.'
-        ),
+        help_text=_('Per weekday (0 = Monday … 6 = Sunday) a list of ["HH:MM", "HH:MM"] sessions.'),
     )
     agencies = models.ManyToManyField(
         Agency,
@@ -215,6 +220,7 @@ class ServicePoint(models.Model):
         related_name="service_points",
     )
     active = models.BooleanField(_("active"), default=True)
+    search_key = models.CharField(max_length=400, editable=False, db_index=True, default="")
 
     class Meta:
         verbose_name = _("service point")
@@ -224,15 +230,17 @@ class ServicePoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_key = fold(f"{self.name} {self.code} {self.address}")
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.kind == self.Kind.COMMUNE_CENTRE and not self.commune_id:
             raise ValidationError(
                 {"commune": _("A commune service centre must name its commune-level unit.")}
             )
-        if self.commune_id and self.province_id and self.commune.province_id != self.province_id:
-            raise ValidationError(
-                {"commune": _("The commune-level unit is not in this province.")}
-            )
+        if self.commune is not None and self.commune.province_id != self.province_id:
+            raise ValidationError({"commune": _("The commune-level unit is not in this province.")})
         validate_opening_hours(self.opening_hours)
 
 

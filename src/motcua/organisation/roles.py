@@ -24,7 +24,10 @@ DEFAULT_ROLES: list[dict[str, object]] = [
         "name": "Lãnh đạo cơ quan",
         "scope_kind": ScopeKind.AGENCY,
         "permissions": [
-            "organisation.view", "calendar.view", "dossier.process", "dossier.approve",
+            "organisation.view",
+            "calendar.view",
+            "dossier.process",
+            "dossier.approve",
             "monitoring.view",
         ],
         "description": "Assigns handlers, approves and signs results of an agency.",
@@ -34,7 +37,10 @@ DEFAULT_ROLES: list[dict[str, object]] = [
         "name": "Quản lý trung tâm",
         "scope_kind": ScopeKind.SERVICE_POINT,
         "permissions": [
-            "organisation.view", "calendar.view", "queue.serve", "dossier.receive",
+            "organisation.view",
+            "calendar.view",
+            "queue.serve",
+            "dossier.receive",
             "monitoring.view",
         ],
         "description": "Runs a service centre: counters, staff on duty, service quality.",

@@ -11,9 +11,7 @@ from motcua.core.errors import NotFound
 from motcua.core.permissions import PERMISSIONS, Jurisdiction, Principal, scope
 from motcua.organisation.models import Agency, Counter, RoleMembership, ServicePoint
 
-AGENCY_JURISDICTION = Jurisdiction(
-    province="province__code", commune="commune__code", agency="id"
-)
+AGENCY_JURISDICTION = Jurisdiction(province="province__code", commune="commune__code", agency="id")
 SERVICE_POINT_JURISDICTION = Jurisdiction(
     province="province__code", commune="commune__code", agency="agencies", service_point="id"
 )
@@ -45,16 +43,17 @@ def principal_for_user(user: Any) -> Principal:
     for membership in memberships:
         roles.add(membership.role.code)
         permissions.update(membership.role.permissions)
-        if membership.province_id:
+        if membership.province is not None:
             provinces.add(membership.province.code)
-        if membership.commune_id:
+        if membership.commune is not None:
             communes.add(membership.commune.code)
-        if membership.agency_id:
+        if membership.agency_id is not None:
             agencies.add(membership.agency_id)
-        if membership.service_point_id:
-            points.add(membership.service_point_id)
-            if membership.service_point.kind == ServicePoint.Kind.COMMUNE_CENTRE:
-                communes.add(membership.service_point.commune.code)
+        point = membership.service_point
+        if point is not None:
+            points.add(point.pk)
+            if point.kind == ServicePoint.Kind.COMMUNE_CENTRE and point.commune is not None:
+                communes.add(point.commune.code)
     if user.is_superuser:
         permissions.update(PERMISSIONS)
         provinces.add(settings.PROVINCE_CODE)
@@ -76,9 +75,9 @@ def _descendant_agency_ids(roots: set[int]) -> set[int]:
     found: set[int] = set()
     frontier = set(roots)
     while frontier:
-        children = set(
-            Agency.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
-        ) - found
+        children = (
+            set(Agency.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        )
         found |= children
         frontier = children
     return found
@@ -100,9 +99,12 @@ def counters_for(principal: Principal) -> QuerySet[Counter]:
 
 
 def service_point_for(principal: Principal, point_id: int) -> ServicePoint:
-    point = service_points_for(principal).prefetch_related("agencies", "counters").filter(
-        pk=point_id
-    ).first()
+    point = (
+        service_points_for(principal)
+        .prefetch_related("agencies", "counters")
+        .filter(pk=point_id)
+        .first()
+    )
     if point is None:
         raise NotFound()
     return point

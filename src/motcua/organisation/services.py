@@ -30,8 +30,12 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return any(
-            (self.provinces_created, self.provinces_updated, self.communes_created,
-             self.communes_updated)
+            (
+                self.provinces_created,
+                self.provinces_updated,
+                self.communes_created,
+                self.communes_updated,
+            )
         )
 
 
@@ -45,12 +49,14 @@ def load_units(*, source: UnitsSource, actor: Any = None) -> LoadReport:
     provinces, communes = source.validated()
     existing_provinces = {p.code: p for p in Province.objects.all()}
     p_created = p_updated = 0
-    for row in provinces:
-        current = existing_provinces.get(row.code)
+    for province_row in provinces:
+        current = existing_provinces.get(province_row.code)
         if current is None:
-            existing_provinces[row.code] = Province.objects.create(**row.as_fields())
+            existing_provinces[province_row.code] = Province.objects.create(
+                **province_row.as_fields()
+            )
             p_created += 1
-        elif _assign_changed(current, row.as_fields()):
+        elif _assign_changed(current, province_row.as_fields()):
             current.save()
             p_updated += 1
     existing_communes = {c.code: c for c in Commune.objects.all()}

@@ -33,8 +33,12 @@ class ProvinceRow:
         return "thanh_pho" if self.name.startswith("Thành phố") else "tinh"
 
     def as_fields(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "short_name": self.short_name,
-                "kind": self.kind}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "short_name": self.short_name,
+            "kind": self.kind,
+        }
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,12 @@ class CommuneRow:
     province_code: str
 
     def as_fields(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "short_name": self.short_name,
-                "kind": self.kind}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "short_name": self.short_name,
+            "kind": self.kind,
+        }
 
 
 class UnitsSource:
@@ -70,8 +78,7 @@ class UnitsSource:
             rows = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MotcuaError(
-                _("Cannot read the units file %(path)s: %(reason)s")
-                % {"path": path, "reason": exc}
+                _("Cannot read the units file %(path)s: %(reason)s") % {"path": path, "reason": exc}
             ) from exc
         if not isinstance(rows, list):
             raise MotcuaError(_("The units file must hold a JSON list of units."))
@@ -108,7 +115,8 @@ class UnitsSource:
                 problems.append(_("row %(n)d: a name is missing") % {"n": index})
             if c_code in communes:
                 problems.append(
-                    _("row %(n)d: commune code %(code)s appears twice") % {"n": index, "code": c_code}
+                    _("row %(n)d: commune code %(code)s appears twice")
+                    % {"n": index, "code": c_code}
                 )
             if problems and len(problems) > 50:
                 break
@@ -121,7 +129,10 @@ class UnitsSource:
                     % {"n": index, "code": p_code}
                 )
             communes[c_code] = CommuneRow(
-                c_code, str(row.get("ward", "")), str(row.get("wardShort", "")), kind or "",
+                c_code,
+                str(row.get("ward", "")),
+                str(row.get("wardShort", "")),
+                kind or "",
                 p_code,
             )
         if not communes and not problems:

@@ -27,9 +27,7 @@ class Command(BaseCommand):
         except MotcuaError as exc:
             raise CommandError(str(exc)) from exc
         if not report.changed:
-            self.stdout.write(
-                f"Units already loaded from {source.description}; nothing changed."
-            )
+            self.stdout.write(f"Units already loaded from {source.description}; nothing changed.")
             return
         self.stdout.write(
             self.style.SUCCESS(
