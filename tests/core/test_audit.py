@@ -12,13 +12,14 @@ from motcua.core import audit
 from motcua.core.models import AuditEntry
 
 
-def _write(n: int, actor=None) -> None:  # type: ignore[no-untyped-def]
+def _write(n: int, actor=None, object_id: str | None = "1") -> None:  # type: ignore[no-untyped-def]
+    """n rows about one object (so in one chain), or about n objects with object_id=None."""
     for i in range(n):
         audit.record(
             actor=actor,
             action="test.write",
             object_type="test",
-            object_id=str(i),
+            object_id=object_id or str(i),
             new={"i": i, "name": "Hạ Long"},
         )
 
@@ -89,7 +90,7 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
 
     def writer() -> None:
         try:
-            _write(25)
+            _write(25, object_id=None)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -102,4 +103,5 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
         thread.join()
     assert not errors
     assert AuditEntry.objects.count() == 150
+    assert AuditEntry.objects.values("chain").distinct().count() > 1
     assert audit.verify_chain() is None

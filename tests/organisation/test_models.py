@@ -135,3 +135,31 @@ def test_search_without_diacritics_finds_vietnamese_names(org: Org) -> None:
     assert [a.code for a in page.context["page"]] == ["000.01.16.H22"]
     page = client.get(reverse("organisation:agencies"), {"q": "Sở Tư"})
     assert [a.code for a in page.context["page"]] == ["000.00.02.H22"]
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_membership_whose_scope_does_not_match_the_role(org: Org) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(org.users["sysadmin"])
+    role = Role.objects.get(code="counter_officer")
+    before = RoleMembership.objects.count()
+    response = client.post(
+        reverse("admin:organisation_rolemembership_add"),
+        {"user": org.users["monitor"].pk, "role": role.pk, "commune": org.communes["halong"].pk},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "điểm phục vụ" in response.content.decode()
+    assert RoleMembership.objects.count() == before
+    added = client.post(
+        reverse("admin:organisation_rolemembership_add"),
+        {"user": org.users["monitor"].pk, "role": role.pk,
+         "service_point": org.points["halong"].pk},
+    )
+    assert added.status_code == 302
+    membership = RoleMembership.objects.latest("pk")
+    assert AuditEntry.objects.filter(
+        action="organisation.rolemembership.create", object_id=str(membership.pk)
+    ).exists()

@@ -5,6 +5,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def create_audit_chain_heads(apps, schema_editor):
+    AuditChainHead = apps.get_model("core", "AuditChainHead")
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(chain=chain, last_hash="0" * 64) for chain in range(16)]
+    )
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -17,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='AuditChainHead',
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('chain', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
                 ('last_hash', models.CharField(max_length=64)),
                 ('last_entry_id', models.BigIntegerField(null=True)),
             ],
@@ -59,6 +66,7 @@ class Migration(migrations.Migration):
             name='AuditEntry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('chain', models.PositiveSmallIntegerField(verbose_name='chain')),
                 ('at', models.DateTimeField(db_index=True, verbose_name='time')),
                 ('actor_label', models.CharField(blank=True, max_length=200, verbose_name='actor name')),
                 ('action', models.CharField(db_index=True, max_length=100, verbose_name='action')),
@@ -76,6 +84,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'audit log entry',
                 'verbose_name_plural': 'audit log',
                 'ordering': ['-id'],
+                'indexes': [models.Index(fields=['chain', 'id'], name='core_audite_chain_1d0b6e_idx')],
             },
         ),
         migrations.CreateModel(
@@ -93,4 +102,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['topic', 'id'], name='core_liveev_topic_68f5d9_idx')],
             },
         ),
+        migrations.RunPython(create_audit_chain_heads, migrations.RunPython.noop),
     ]

@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
-    """One row of the append-only audit log, chained to the row before it by SHA-256.
+    """One row of the append-only audit log, chained to the previous row of its chain by SHA-256.
 
     `hash` covers every other field and `prev_hash`, so editing, deleting or reordering a row
-    breaks the chain at that row; `motcua verify-audit` names the first broken one.
+    breaks the chain at that row; `motcua verify-audit` names the first broken one. The log is
+    split into a fixed number of chains (by object) so that writers about different objects do
+    not queue on one lock; all rows about one object stay in one chain, in order.
     """
 
+    chain = models.PositiveSmallIntegerField(_("chain"))
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -37,14 +40,16 @@ class AuditEntry(models.Model):
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["chain", "id"], name="core_audite_chain_1d0b6e_idx")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
 
 
 class AuditChainHead(models.Model):
-    """The single row writers lock to append to the chain one at a time."""
+    """The row writers of one chain lock to append to it one at a time."""
 
+    chain = models.PositiveSmallIntegerField(primary_key=True)
     last_hash = models.CharField(max_length=64)
     last_entry_id = models.BigIntegerField(null=True)
 
