@@ -127,6 +127,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates the file but not its folder: a fresh checkout has no ./var yet.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN so
     # that two writers queue on the busy timeout instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
