@@ -20,6 +20,7 @@ class ScheduledJob(models.Model):
     last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
 
     class Meta:
+        ordering = ["name"]
         verbose_name = _("scheduled job")
         verbose_name_plural = _("scheduled jobs")
 
@@ -33,10 +34,12 @@ class WorkerHeartbeat(models.Model):
     worker_id = models.CharField(_("worker id"), max_length=64, primary_key=True)
     hostname = models.CharField(_("host"), max_length=200)
     pid = models.PositiveIntegerField(_("process id"))
+    queues = models.CharField(_("queues"), max_length=200, blank=True, default="")
     started_at = models.DateTimeField(_("started at"))
     seen_at = models.DateTimeField(_("last seen at"))
 
     class Meta:
+        ordering = ["hostname", "started_at"]
         verbose_name = _("worker")
         verbose_name_plural = _("workers")
 
