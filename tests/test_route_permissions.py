@@ -37,6 +37,7 @@ class Route:
     method: str = "get"
     query: str = ""
     lists: str | None = None
+    only: frozenset[str] | None = None  # of those with `access`, only these users may
 
 
 ROUTES: dict[str, Route] = {
@@ -51,6 +52,15 @@ ROUTES: dict[str, Route] = {
     "organisation:agencies": Route("organisation.view", lists="agency"),
     "organisation:agency": Route("organisation.view", objects="agency"),
     "workcalendar:calendar": Route("calendar.view"),
+    "api:calendar_days": Route("calendar.view", query="start=2026-02-01&end=2026-02-28"),
+    "api:add_working_days": Route("calendar.view", query="start=2026-02-12&days=3"),
+    "api:add_working_hours": Route("calendar.view", query="start=2026-02-12T10:00&hours=8"),
+    "api:working_time": Route("calendar.view", query="start=2026-02-12T10:00&end=2026-02-24T10:00"),
+    "api:same_day_due": Route("calendar.view", query="received_at=2026-02-13T16:00"),
+    # Live events of the whole province: only province-wide principals may listen.
+    "core:event_stream": Route(
+        LOGGED_IN, query="topic=province.22", only=frozenset({"monitor", "sysadmin"})
+    ),
     "api:api-root": Route(NOWHERE),
     "api:health": Route(PUBLIC),
     "api:openapi-json": Route(PUBLIC),
@@ -112,7 +122,9 @@ def test_every_route_is_in_the_matrix() -> None:
     assert not missing, f"add these routes to ROUTES in {__file__}: {sorted(missing)}"
 
 
-def may(user_key: str, access: str) -> bool:
+def may(user_key: str, access: str, only: frozenset[str] | None = None) -> bool:
+    if only is not None and user_key not in only:
+        return False
     if access == PUBLIC:
         return True
     if user_key == ANONYMOUS:
@@ -145,7 +157,7 @@ def call(client: Client, route: Route, url: str) -> Any:
 
 
 def assert_denied(response: Any, name: str, user_key: str) -> None:
-    is_api = name.startswith("api:")
+    is_api = name.startswith("api:") or name == "core:event_stream"
     expected = ({401} if is_api else {302}) if user_key == ANONYMOUS else {403}
     assert response.status_code in expected, (name, user_key, response.status_code)
     if user_key == ANONYMOUS and not is_api:
@@ -160,9 +172,10 @@ def test_routes_without_objects(org: Org, user_key: str) -> None:
             continue
         # A fresh client per route: logging out must not change the next route's answer.
         response = call(client_for(org, user_key), route, reverse(name))
+        response.close()  # an event stream is checked by its status, not read to the end
         if route.access == NOWHERE:
             assert response.status_code == 404, (name, user_key)
-        elif may(user_key, route.access):
+        elif may(user_key, route.access, route.only):
             assert response.status_code in {200, 302}, (name, user_key, response.status_code)
             if response.status_code == 302:
                 assert reverse("core:login") not in response["Location"], (name, user_key)

@@ -155,8 +155,11 @@ def test_admin_refuses_a_membership_whose_scope_does_not_match_the_role(org: Org
     assert RoleMembership.objects.count() == before
     added = client.post(
         reverse("admin:organisation_rolemembership_add"),
-        {"user": org.users["monitor"].pk, "role": role.pk,
-         "service_point": org.points["halong"].pk},
+        {
+            "user": org.users["monitor"].pk,
+            "role": role.pk,
+            "service_point": org.points["halong"].pk,
+        },
     )
     assert added.status_code == 302
     membership = RoleMembership.objects.latest("pk")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.core import views
+from motcua.core import sse, views
 
 app_name = "core"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit_log"),
     path("jobs/", views.jobs, name="jobs"),
+    path("events/stream", sse.event_stream, name="event_stream"),
 ]
