@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -156,6 +158,17 @@ def call(client: Client, route: Route, url: str) -> Any:
     return method(url + (f"?{route.query}" if route.query else ""))
 
 
+def close_without_ending_the_test_transaction(response: Any) -> None:
+    """An event stream is checked by its status, not read to the end. Closing a streaming
+    response sends request_finished, whose close_old_connections would close the test's
+    database connection (its transaction is open) on PostgreSQL."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def assert_denied(response: Any, name: str, user_key: str) -> None:
     is_api = name.startswith("api:") or name == "core:event_stream"
     expected = ({401} if is_api else {302}) if user_key == ANONYMOUS else {403}
@@ -172,7 +185,7 @@ def test_routes_without_objects(org: Org, user_key: str) -> None:
             continue
         # A fresh client per route: logging out must not change the next route's answer.
         response = call(client_for(org, user_key), route, reverse(name))
-        response.close()  # an event stream is checked by its status, not read to the end
+        close_without_ending_the_test_transaction(response)
         if route.access == NOWHERE:
             assert response.status_code == 404, (name, user_key)
         elif may(user_key, route.access, route.only):

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import InvalidTaskError
 from django_tasks_db.models import DBTaskResult
@@ -326,10 +326,12 @@ def test_periodic_declarations_are_registered() -> None:
 
 
 def test_interval_is_described_in_words() -> None:
-    assert describe_interval(3600) == "every 1 hour"
-    assert describe_interval(2 * 86400) == "every 2 days"
-    assert describe_interval(900) == "every 15 minutes"
-    assert describe_interval(45) == "every 45 seconds"
+    with translation.override("en"):
+        assert describe_interval(3600) == "every 1 hour"
+        assert describe_interval(2 * 86400) == "every 2 days"
+        assert describe_interval(900) == "every 15 minutes"
+        assert describe_interval(45) == "every 45 seconds"
+    assert describe_interval(900) == "mỗi 15 phút"  # Vietnamese by default
 
 
 # -- crash recovery ---------------------------------------------------------------------------

@@ -80,7 +80,8 @@ class ScheduledJobAdmin(AuditedModelAdmin):
         "last_run_at",
     ]
     list_editable = ["enabled"]
-    readonly_fields = ["name", "task_path", "last_run_at"]
+    # The interval is declared in code and rewritten at every worker start.
+    readonly_fields = ["name", "task_path", "interval_seconds", "last_run_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # schedules are declared in code; the admin only pauses or reschedules
@@ -88,4 +89,4 @@ class ScheduledJobAdmin(AuditedModelAdmin):
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
-    list_display = ["worker_id", "hostname", "pid", "started_at", "seen_at"]
+    list_display = ["worker_id", "hostname", "pid", "queues", "started_at", "seen_at"]

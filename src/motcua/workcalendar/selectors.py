@@ -7,7 +7,6 @@ import threading
 
 from django.conf import settings
 
-from motcua.core.errors import NotFound
 from motcua.workcalendar.engine import Override, WorkingCalendar
 from motcua.workcalendar.models import (
     DEFAULT_SESSIONS,
@@ -57,23 +56,3 @@ def _build(code: str, schedule: WorkingSchedule | None) -> WorkingCalendar:
         same_day_cutoff=schedule.same_day_cutoff,
         overrides=overrides,
     )
-
-
-def overrides_for(province_code: str | None = None) -> list[CalendarOverride]:
-    return list(
-        CalendarOverride.objects.filter(province__code=province_code or settings.PROVINCE_CODE)
-    )
-
-
-def schedule_for(province_code: str | None = None) -> WorkingSchedule | None:
-    code = province_code or settings.PROVINCE_CODE
-    schedule = WorkingSchedule.objects.filter(province__code=code).first()
-    if schedule is None and not _province_exists(code):
-        raise NotFound()
-    return schedule
-
-
-def _province_exists(code: str) -> bool:
-    from motcua.organisation.models import Province
-
-    return Province.objects.filter(code=code).exists()
