@@ -226,9 +226,9 @@ def _staff(
     for username, full_name, role_code, scope in DEMO_STAFF:
         user = user_model.objects.filter(username=username).first()
         if user is None:
-            last, _, first = full_name.rpartition(" ")
+            # Vietnamese names run family name first; Django joins first_name + last_name.
             user = user_model.objects.create_user(
-                username=username, password=DEMO_PASSWORD, first_name=first, last_name=last
+                username=username, password=DEMO_PASSWORD, first_name=full_name
             )
         target: Province | ServicePoint | Agency = (
             province
