@@ -137,7 +137,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA foreign_keys=ON;",
     }
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("MOTCUA_TEST_DB_NAME") or None}
+# MOTCUA_TEST_DB_NAME: the test database's name (tests started as separate processes use it).
+# On SQLite the test database is a file, not Django's shared in-memory one: tests with threads
+# and servers then meet SQLite's real locking (WAL, busy timeout), as the demo does.
+TEST_DB_NAME = os.environ.get("MOTCUA_TEST_DB_NAME") or (
+    str(DATA_DIR / "test-motcua.sqlite3")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    else None
+)
+DATABASES["default"]["TEST"] = {"NAME": TEST_DB_NAME}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The database cache is shared by every web and worker process (rate limits need that).

@@ -143,10 +143,11 @@ ALLOWED = {
         "agency_ca_halong",
     },
     "counter_tinh": {"point_tinh"},  # the provincial centre serves no single commune
-    # Agency memberships: the agency and the agencies below it.
-    "officer_halong": {"agency_ubnd_halong"},
-    "leader_halong": {"agency_ubnd_halong"},
-    "officer_stp": {"agency_stp"},
+    # Agency memberships: the agency, the agencies below it, and the service points that receive
+    # dossiers for it (the same reach as every read: tests/test_route_permissions.py).
+    "officer_halong": {"agency_ubnd_halong", "point_halong"},
+    "leader_halong": {"agency_ubnd_halong", "point_halong"},
+    "officer_stp": {"agency_stp", "point_tinh"},
     # Province memberships: everything in the province.
     "monitor": {
         "province",

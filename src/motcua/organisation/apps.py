@@ -6,3 +6,8 @@ class OrganisationConfig(AppConfig):
     name = "motcua.organisation"
     label = "organisation"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from motcua.organisation import topics
+
+        topics.register()
