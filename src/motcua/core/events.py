@@ -112,14 +112,6 @@ def is_valid_topic(topic: str) -> bool:
     return len(topic) <= TOPIC_MAX_LENGTH and TOPIC_RE.fullmatch(topic) is not None
 
 
-def topic(kind: str, key: object) -> str:
-    """Build a topic name, e.g. `topic("commune", "06688")` → `"commune.06688"`."""
-    name = f"{kind}.{key}"
-    if not is_valid_topic(name):
-        raise ValueError(f"not a valid topic: {name!r}")
-    return name
-
-
 def register_topic_kind(kind: str, check: TopicCheck, *, replace: bool = False) -> None:
     """Let principals subscribe to `<kind>.<key>` topics when `check(principal, key)` is true.
 
@@ -135,16 +127,6 @@ def register_topic_kind(kind: str, check: TopicCheck, *, replace: bool = False) 
 
 def unregister_topic_kind(kind: str) -> None:
     _TOPIC_KINDS.pop(kind, None)
-
-
-def topic_kind(kind: str) -> Callable[[TopicCheck], TopicCheck]:
-    """Decorator form of `register_topic_kind`."""
-
-    def decorator(check: TopicCheck) -> TopicCheck:
-        register_topic_kind(kind, check)
-        return check
-
-    return decorator
 
 
 def topic_kinds() -> frozenset[str]:
