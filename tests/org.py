@@ -8,9 +8,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from motcua.catalogue.services import import_procedures
 from motcua.organisation import services
 from motcua.organisation.models import Agency, Commune, Province, Role, ServicePoint
 from motcua.organisation.roles import DEFAULT_ROLES
+from tests.catalogue_data import procedure
 
 
 @dataclass
@@ -137,6 +139,7 @@ def build_org() -> Org:
         ),
     }
     org = Org(province, communes, agencies, points)
+    import_procedures(documents=[procedure()])
     roles = {role.code: role for role in Role.objects.all()}
     for key, (role_code, scope_key) in STAFF.items():
         kind, _, name = scope_key.partition(":")

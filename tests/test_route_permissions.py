@@ -40,6 +40,7 @@ class Route:
     query: str = ""
     lists: str | None = None
     only: frozenset[str] | None = None  # of those with `access`, only these users may
+    args: tuple[str, ...] = ()
 
 
 ROUTES: dict[str, Route] = {
@@ -64,6 +65,11 @@ ROUTES: dict[str, Route] = {
         LOGGED_IN, query="topic=province.22", only=frozenset({"monitor", "sysadmin"})
     ),
     "api:api-root": Route(NOWHERE),
+    "catalogue:procedures": Route(PUBLIC, query="q=chung+thuc"),
+    "catalogue:procedure": Route(PUBLIC, args=("2.000815",)),
+    "api:procedures": Route(PUBLIC, query="q=chung+thuc"),
+    "api:procedure": Route(PUBLIC, args=("2.000815",)),
+    "api:procedure_fee": Route(PUBLIC, args=("2.000815",), query="pages=3"),
     "api:health": Route(PUBLIC),
     "api:openapi-json": Route(PUBLIC),
     "api:openapi-view": Route(PUBLIC),
@@ -184,7 +190,7 @@ def test_routes_without_objects(org: Org, user_key: str) -> None:
         if route.objects:
             continue
         # A fresh client per route: logging out must not change the next route's answer.
-        response = call(client_for(org, user_key), route, reverse(name))
+        response = call(client_for(org, user_key), route, reverse(name, args=route.args))
         close_without_ending_the_test_transaction(response)
         if route.access == NOWHERE:
             assert response.status_code == 404, (name, user_key)

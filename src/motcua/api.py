@@ -6,10 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django_ratelimit.exceptions import Ratelimited
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from motcua.catalogue.api import router as catalogue_router
 from motcua.core.api import router as core_router
 from motcua.core.errors import MotcuaError
 from motcua.organisation.api import router as organisation_router
@@ -43,6 +45,16 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(request, body, status=422)
 
 
+@api.exception_handler(Ratelimited)
+def rate_limited(request: HttpRequest, exc: Ratelimited) -> HttpResponse:
+    body = {
+        "error": "rate_limited",
+        "detail": _("Too many requests. Please wait a moment and try again."),
+        "fields": {},
+    }
+    return api.create_response(request, body, status=429)
+
+
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     body = {"error": "unauthenticated", "detail": _("Please log in."), "fields": {}}
@@ -52,3 +64,4 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 api.add_router("/", core_router, tags=["core"])
 api.add_router("/organisation", organisation_router, tags=["organisation"])
 api.add_router("/calendar", calendar_router, tags=["calendar"])
+api.add_router("/catalogue", catalogue_router, tags=["catalogue"])

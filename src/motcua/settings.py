@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.organisation",
     "motcua.workcalendar",
+    "motcua.catalogue",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,9 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+# MOTCUA_PUBLIC_RATE: requests per IP address to public pages and API operations.
+PUBLIC_RATE = os.environ.get("MOTCUA_PUBLIC_RATE", "120/m")
 
 RATELIMIT_VIEW = "motcua.core.views.rate_limited"
 

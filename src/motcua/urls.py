@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("motcua.core.urls")),
     path("organisation/", include("motcua.organisation.urls")),
     path("calendar/", include("motcua.workcalendar.urls")),
+    path("procedures/", include("motcua.catalogue.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ from motcua.core.principal import principal_for
 APP_PERMISSION = {
     "organisation": "organisation.manage",
     "workcalendar": "calendar.manage",
+    "catalogue": "catalogue.manage",
     "auth": "staff.manage",
     "core": "jobs.view",
     "django_tasks_database": "jobs.view",

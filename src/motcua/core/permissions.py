@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, object] = {
     "staff.manage": _("Manage staff and their roles"),
     "calendar.view": _("View the working calendar and compute deadlines"),
     "calendar.manage": _("Manage holidays and make-up working days"),
+    "catalogue.manage": _("Manage the procedure catalogue"),
     "audit.view": _("Read the audit log"),
     "jobs.view": _("See background jobs"),
     "queue.serve": _("Serve citizens at a counter"),

@@ -1,0 +1,188 @@
+"""The shape of one procedure in the catalogue, as a JSON Schema.
+
+The same schema validates a YAML import, the admin's JSON fields and the API, so a procedure
+can only be stored whole and consistent. `catalogue/data/quang_ninh.yaml` is an example.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+AGENCY_KINDS = [
+    "peoples_committee",
+    "office",
+    "department",
+    "police",
+    "commune_police",
+    "land_registration",
+    "land_registration_branch",
+    "social_insurance",
+    "tax",
+    "ministry",
+    "other",
+]
+REPLACED_BY = [
+    "national_population",
+    "civil_status",
+    "social_insurance",
+    "driving_licence",
+    "business_registration",
+    "document_store",
+]
+ROLES = ["counter_officer", "processing_officer", "agency_leader", "centre_manager"]
+
+_text = {"type": "string", "minLength": 1}
+_money = {"type": "integer", "minimum": 0}
+
+PROCEDURE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "code",
+        "name",
+        "field",
+        "level",
+        "agency_kind",
+        "online_level",
+        "time",
+        "fee",
+        "documents",
+        "form",
+        "process",
+        "results",
+        "legal_basis",
+    ],
+    "properties": {
+        "code": {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}$"},
+        "name": _text,
+        "field": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["code", "name"],
+            "properties": {"code": _text, "name": _text},
+        },
+        "level": {"enum": ["commune", "province", "delegated"]},
+        "agency_kind": {"enum": AGENCY_KINDS},
+        "online_level": {"enum": ["full", "partial", "none"]},
+        "borderless": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["decision"],
+            "properties": {"decision": _text},
+        },
+        "min_eid_level": {"enum": [0, 1, 2]},
+        "time": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind"],
+                    "properties": {"kind": {"const": "same_day"}},
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "value"],
+                    "properties": {
+                        "kind": {"enum": ["working_days", "working_hours"]},
+                        "value": {"type": "number", "exclusiveMinimum": 0, "maximum": 3650},
+                    },
+                },
+            ]
+        },
+        "fee": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind"],
+                    "properties": {"kind": {"const": "free"}, "note": _text},
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "amount"],
+                    "properties": {
+                        "kind": {"const": "fixed"},
+                        "amount": _money,
+                        "online_amount": _money,
+                        "exemptions": {"type": "array", "items": _text},
+                        "note": _text,
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "tiers"],
+                    "properties": {
+                        "kind": {"const": "per_page"},
+                        "tiers": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["from_page", "amount"],
+                                "properties": {
+                                    "from_page": {"type": "integer", "minimum": 1},
+                                    "amount": _money,
+                                },
+                            },
+                        },
+                        "cap_per_copy": _money,
+                        "exemptions": {"type": "array", "items": _text},
+                        "note": _text,
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "note"],
+                    "properties": {"kind": {"const": "set_by_province"}, "note": _text},
+                },
+            ]
+        },
+        "documents": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["code", "name", "form", "count", "mandatory"],
+                "properties": {
+                    "code": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
+                    "name": _text,
+                    "form": {"enum": ["original", "copy", "certified_copy", "show"]},
+                    "count": {"type": "integer", "minimum": 1},
+                    "mandatory": {"type": "boolean"},
+                    "replaced_by": {"enum": REPLACED_BY},
+                    "note": _text,
+                },
+            },
+        },
+        "form": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["schema"],
+            "properties": {"schema": {"type": "object"}, "ui": {"type": "object"}},
+        },
+        "process": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["code", "name", "role", "agency", "share"],
+                "properties": {
+                    "code": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
+                    "name": _text,
+                    "role": {"enum": ROLES},
+                    "agency": {"enum": ["receiving", "competent"]},
+                    "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                },
+            },
+        },
+        "results": {"type": "array", "minItems": 1, "items": _text},
+        "legal_basis": {"type": "array", "minItems": 1, "items": _text},
+    },
+}
