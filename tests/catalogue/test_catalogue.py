@@ -177,3 +177,37 @@ def test_public_endpoints_are_rate_limited() -> None:
     assert limited.status_code == 429
     assert limited.json()["error"] == "rate_limited"
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_editing_in_the_admin_makes_a_new_version(org) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from motcua.core.models import AuditEntry
+
+    client = Client()
+    client.force_login(org.users["sysadmin"])
+    proc = Procedure.objects.get(code="2.000815")
+    url = reverse("admin:catalogue_procedure_change", args=[proc.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    changed = procedure(time={"kind": "working_days", "value": 2})
+    saved = client.post(url, {"active": "on", "spec": json.dumps(changed)} | INLINE)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    proc.refresh_from_db()
+    assert proc.current.number == 2
+    assert proc.current.spec["time"] == {"kind": "working_days", "value": 2}
+    assert AuditEntry.objects.filter(action="catalogue.procedure.version").count() == 2
+    refused = client.post(url, {"active": "on", "spec": json.dumps(procedure(level="x"))} | INLINE)
+    assert refused.status_code == 200
+    assert "level" in refused.content.decode()
+    proc.refresh_from_db()
+    assert proc.current.number == 2
+
+
+INLINE = {
+    "versions-TOTAL_FORMS": "0",
+    "versions-INITIAL_FORMS": "0",
+    "versions-MIN_NUM_FORMS": "0",
+    "versions-MAX_NUM_FORMS": "1000",
+}

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from motcua.catalogue import services
 from motcua.catalogue.models import Procedure, ProcedureVersion
-from motcua.core.admin import AuditedModelAdmin, ReadOnlyAdmin
+from motcua.catalogue.validation import problems_of
+from motcua.core.admin import ReadOnlyAdmin
 
 
 class VersionInline(admin.TabularInline):
@@ -28,20 +33,55 @@ class VersionInline(admin.TabularInline):
         return False
 
 
-@admin.register(Procedure)
-class ProcedureAdmin(AuditedModelAdmin):
-    """Offer or withdraw a procedure here; its content changes by importing a new version
-    (`motcua catalogue import`), so that filed dossiers keep theirs."""
+class ProcedureForm(forms.ModelForm):
+    """Edit the procedure document; saving a changed document makes a new version."""
 
+    spec = forms.JSONField(
+        label=_("procedure document"),
+        help_text=_(
+            "The whole procedure as JSON (see catalogue/schema.py). A change is saved "
+            "as a new version; dossiers already filed keep theirs."
+        ),
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100}),
+    )
+
+    class Meta:
+        model = Procedure
+        fields = ["active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.current:
+            self.fields["spec"].initial = self.instance.current.spec
+
+    def clean_spec(self) -> Any:
+        spec = self.cleaned_data["spec"]
+        problems = problems_of(spec)
+        if problems:
+            raise forms.ValidationError(problems)
+        if self.instance.pk and spec["code"] != self.instance.code:
+            raise forms.ValidationError(_("The national code of a procedure cannot change."))
+        if not self.instance.pk and Procedure.objects.filter(code=spec["code"]).exists():
+            raise forms.ValidationError(_("A procedure with this code exists already."))
+        return spec
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    form = ProcedureForm
     list_display = ["code", "current", "active"]
     list_filter = ["active"]
     search_fields = ["code", "versions__name"]
-    fields = ["code", "current", "active"]
-    readonly_fields = ["code", "current"]
     inlines = [VersionInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            version = services.save_version(document=form.cleaned_data["spec"], actor=request.user)
+            procedure = version.procedure
+            if procedure.active != obj.active:
+                procedure.active = obj.active
+                procedure.save(update_fields=["active"])
+            obj.pk = procedure.pk
 
 
 @admin.register(ProcedureVersion)

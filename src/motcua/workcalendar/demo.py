@@ -1,4 +1,5 @@
-"""The demo province's working schedule (the defaults: 08:00–12:00, 13:00–17:00, Mon–Fri)."""
+"""The demo province's working schedule: the defaults (Monday–Friday, 08:00–12:00 and
+13:00–17:00, same-day cut-off 15:00). Overrides are left to real announcements."""
 
 from __future__ import annotations
 
@@ -10,5 +11,5 @@ from motcua.workcalendar.models import WorkingSchedule
 def load_demo() -> list[str]:
     province = Province.objects.get(code="22")
     if not WorkingSchedule.objects.filter(province=province).exists():
-        services.save_schedule(schedule=WorkingSchedule(province=province))
+        services.update_schedule(province=province)
     return []

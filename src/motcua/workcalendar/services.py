@@ -1,85 +1,167 @@
-"""Writes to the working calendar: keyword-only, atomic, audited, and each renews the schedule's
-revision so that every process reloads the calendar."""
+"""Writes to the working calendar: keyword-only, atomic, audited.
+
+Every write first locks the province's schedule row, so that writes to one province's calendar
+queue instead of racing past each other's checks, and renews the schedule's revision, so that
+every process reloads the calendar (`selectors.calendar_for`). Bad input raises `MotcuaError`
+with the reasons per field, and writes nothing.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from motcua.core import audit
+from motcua.core.errors import MotcuaError
 from motcua.organisation.models import Province
-from motcua.workcalendar.engine import Reason, package_day
 from motcua.workcalendar.models import CalendarOverride, WorkingSchedule
 
-
-def _renew_revision(province: Province) -> None:
-    schedule, created = WorkingSchedule.objects.get_or_create(province=province)
-    if not created:
-        WorkingSchedule.objects.filter(pk=schedule.pk).update(revision=uuid.uuid4())
-
-
-def check_override(override: CalendarOverride) -> None:
-    """Refuse an override that changes nothing or contradicts the calendar it overrides."""
-    schedule = WorkingSchedule.objects.filter(province_id=override.province_id).first()
-    weekdays = frozenset(schedule.weekdays if schedule else range(5))
-    base = package_day(override.date, weekdays)
-    wants_working = override.kind == CalendarOverride.Kind.WORKING_DAY
-    if wants_working and base.working:
-        raise ValidationError(
-            {
-                "kind": _("%(date)s is already a working day; a make-up day must be a day off.")
-                % {"date": f"{override.date:%d/%m/%Y}"}
-            }
-        )
-    if not wants_working and not base.working:
-        what = base.name if base.reason == Reason.HOLIDAY else _("a weekend day")
-        raise ValidationError(
-            {
-                "kind": _("%(date)s is already a day off (%(what)s).")
-                % {"date": f"{override.date:%d/%m/%Y}", "what": what}
-            }
-        )
+# The revision is bookkeeping for caches, not a decision anyone made: it stays out of the audit.
+SCHEDULE_AUDIT_FIELDS = ["province", "weekdays", "sessions", "same_day_cutoff"]
 
 
 @transaction.atomic
-def save_override(*, override: CalendarOverride, actor: Any = None) -> CalendarOverride:
-    old = audit.model_values(CalendarOverride.objects.get(pk=override.pk)) if override.pk else {}
-    override.full_clean()
-    check_override(override)
+def create_override(
+    *,
+    province: Province,
+    date: dt.date,
+    kind: str,
+    name: str,
+    decision: str,
+    actor: Any = None,
+    ip: str | None = None,
+) -> CalendarOverride:
+    """Announce an extra day off or working day in `province`, citing the deciding document."""
+    schedule = _locked_schedule(province)
+    override = CalendarOverride(
+        province=province, date=date, kind=kind, name=name.strip(), decision=decision.strip()
+    )
+    _validate(override, _("The calendar override was not saved: %(reasons)s"))
     override.save()
-    _renew_revision(override.province)
-    before, after = audit.changed_values(old, audit.model_values(override))
+    _renew_revision(schedule)
     audit.record(
-        actor=actor, action="workcalendar.override.save", obj=override, old=before, new=after
+        actor=actor,
+        action="workcalendar.override.create",
+        obj=override,
+        new=audit.model_values(override),
+        ip=ip,
     )
     return override
 
 
 @transaction.atomic
-def delete_override(*, override: CalendarOverride, actor: Any = None) -> None:
+def update_override(
+    *,
+    override: CalendarOverride,
+    date: dt.date | None = None,
+    kind: str | None = None,
+    name: str | None = None,
+    decision: str | None = None,
+    actor: Any = None,
+    ip: str | None = None,
+) -> CalendarOverride:
+    """Change the given fields of an override (None leaves a field as it is)."""
+    schedule = _locked_schedule(override.province)
+    stored = CalendarOverride.objects.get(pk=override.pk)
+    old = audit.model_values(stored)
+    changes = {"date": date, "kind": kind, "name": name, "decision": decision}
+    for field, value in changes.items():
+        if value is not None:
+            setattr(stored, field, value.strip() if isinstance(value, str) else value)
+    _validate(stored, _("The calendar override was not saved: %(reasons)s"))
+    stored.save()
+    _renew_revision(schedule)
+    before, after = audit.changed_values(old, audit.model_values(stored))
+    audit.record(
+        actor=actor,
+        action="workcalendar.override.update",
+        obj=stored,
+        old=before,
+        new=after,
+        ip=ip,
+    )
+    return stored
+
+
+@transaction.atomic
+def delete_override(
+    *, override: CalendarOverride, actor: Any = None, ip: str | None = None
+) -> None:
+    """Withdraw an override: the day follows the `holidays` package and the weekly schedule."""
+    schedule = _locked_schedule(override.province)
     audit.record(
         actor=actor,
         action="workcalendar.override.delete",
         obj=override,
         old=audit.model_values(override),
+        ip=ip,
     )
-    province = override.province
     override.delete()
-    _renew_revision(province)
+    _renew_revision(schedule)
 
 
 @transaction.atomic
-def save_schedule(*, schedule: WorkingSchedule, actor: Any = None) -> WorkingSchedule:
-    old = audit.model_values(WorkingSchedule.objects.get(pk=schedule.pk)) if schedule.pk else {}
-    schedule.full_clean()
+def update_schedule(
+    *,
+    province: Province,
+    weekdays: Iterable[int] | None = None,
+    sessions: Sequence[Sequence[str]] | None = None,
+    same_day_cutoff: dt.time | None = None,
+    actor: Any = None,
+    ip: str | None = None,
+) -> WorkingSchedule:
+    """Set the given parts of the province's working week (None leaves a part as it is)."""
+    schedule = _locked_schedule(province)
+    old = audit.model_values(schedule, SCHEDULE_AUDIT_FIELDS)
+    if weekdays is not None:
+        schedule.weekdays = list(weekdays)
+    if sessions is not None:
+        schedule.sessions = [
+            list(pair) if isinstance(pair, list | tuple) else pair for pair in sessions
+        ]
+    if same_day_cutoff is not None:
+        schedule.same_day_cutoff = same_day_cutoff
+    _validate(schedule, _("The working schedule was not saved: %(reasons)s"))
+    schedule.weekdays = sorted(schedule.weekdays)
     schedule.revision = uuid.uuid4()
     schedule.save()
-    before, after = audit.changed_values(old, audit.model_values(schedule))
+    before, after = audit.changed_values(old, audit.model_values(schedule, SCHEDULE_AUDIT_FIELDS))
     audit.record(
-        actor=actor, action="workcalendar.schedule.save", obj=schedule, old=before, new=after
+        actor=actor,
+        action="workcalendar.schedule.update",
+        obj=schedule,
+        old=before,
+        new=after,
+        ip=ip,
     )
     return schedule
+
+
+def _locked_schedule(province: Province) -> WorkingSchedule:
+    """The province's schedule row, locked until commit (created with the defaults if absent:
+    a province's week is Monday–Friday, 08:00–12:00 and 13:00–17:00 until someone edits it)."""
+    schedule, _created = WorkingSchedule.objects.select_for_update().get_or_create(
+        province=province
+    )
+    return schedule
+
+
+def _renew_revision(schedule: WorkingSchedule) -> None:
+    schedule.revision = uuid.uuid4()
+    schedule.save(update_fields=["revision"])
+
+
+def _validate(instance: models.Model, message: str) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        reasons = " ".join(error.messages)
+        raise MotcuaError(
+            message % {"reasons": reasons}, code="invalid", fields=error.message_dict
+        ) from error
