@@ -61,6 +61,25 @@ SECURE = env_bool("MOTCUA_SECURE", not DEBUG)
 # MOTCUA_EVENTS_REPLAY_SECONDS: how long live events are kept for clients that reconnect.
 EVENTS_REPLAY_SECONDS = int(os.environ.get("MOTCUA_EVENTS_REPLAY_SECONDS", "900"))
 
+# MOTCUA_PUBLIC_URL: the address citizens reach this deployment at; the QR codes printed on
+# slips link to its tracking page.
+PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# MOTCUA_UPLOAD_MAX_MB: the largest file accepted for one document of a dossier.
+UPLOAD_MAX_BYTES = int(float(os.environ.get("MOTCUA_UPLOAD_MAX_MB", "20")) * 1024 * 1024)
+# MOTCUA_UPLOAD_MAX_PAGES: the most pages accepted in one uploaded PDF.
+UPLOAD_MAX_PAGES = int(os.environ.get("MOTCUA_UPLOAD_MAX_PAGES", "200"))
+# A whole dossier form (several documents) must fit through Django's request limits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# MOTCUA_PAYMENT_PROVIDER: the online payment gateway; "demo" is the simulator shipped in
+# motcua.payments (a real deployment plugs in its bank's or the national portal's gateway).
+PAYMENT_PROVIDER = os.environ.get("MOTCUA_PAYMENT_PROVIDER", "demo")
+# MOTCUA_PAYMENT_SECRET: the key shared with the gateway to sign requests and answers.
+# Default: derived from the secret key, which only suits the demo gateway.
+PAYMENT_SECRET = os.environ.get("MOTCUA_PAYMENT_SECRET", "")
+
 # MOTCUA_LOGIN_RATE: staff login attempts allowed per IP address and per user name.
 LOGIN_RATE = os.environ.get("MOTCUA_LOGIN_RATE", "10/5m")
 
@@ -80,6 +99,8 @@ INSTALLED_APPS = [
     "motcua.organisation",
     "motcua.workcalendar",
     "motcua.catalogue",
+    "motcua.dossiers",
+    "motcua.payments",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,7 @@ urlpatterns = [
     path("organisation/", include("motcua.organisation.urls")),
     path("calendar/", include("motcua.workcalendar.urls")),
     path("procedures/", include("motcua.catalogue.urls")),
+    path("", include("motcua.dossiers.urls")),
+    path("payments/", include("motcua.payments.urls")),
     path("admin/", admin.site.urls),
 ]
