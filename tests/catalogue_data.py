@@ -19,6 +19,8 @@ CERTIFIED_COPY: dict[str, Any] = {
         "kind": "per_page",
         "tiers": [{"from_page": 1, "amount": 2000}, {"from_page": 3, "amount": 1000}],
         "cap_per_copy": 200000,
+        "pages_field": "so_trang",
+        "copies_field": "so_ban",
     },
     "documents": [
         {
@@ -39,13 +41,14 @@ CERTIFIED_COPY: dict[str, Any] = {
     "form": {
         "schema": {
             "type": "object",
-            "required": ["ho_ten", "so_trang"],
+            "required": ["ten_giay_to", "so_trang", "so_ban"],
             "properties": {
-                "ho_ten": {"type": "string", "title": "Họ và tên", "maxLength": 100},
+                "ten_giay_to": {"type": "string", "title": "Tên giấy tờ", "maxLength": 200},
                 "so_trang": {"type": "integer", "title": "Số trang", "minimum": 1},
+                "so_ban": {"type": "integer", "title": "Số bản", "minimum": 1, "maximum": 1000},
             },
         },
-        "ui": {"order": ["ho_ten", "so_trang"]},
+        "ui": {"order": ["ten_giay_to", "so_trang", "so_ban"]},
     },
     "process": [
         {

@@ -22,6 +22,7 @@ class Org:
     agencies: dict[str, Agency]
     points: dict[str, ServicePoint]
     users: dict[str, Any] = field(default_factory=dict)
+    dossiers: dict[str, Any] = field(default_factory=dict)
 
 
 # user key → (role code, scope key). Scope keys name objects of the Org.
@@ -109,7 +110,14 @@ def build_org() -> Org:
         code: str, name: str, kind: str, commune: Commune, received: list[Agency]
     ) -> ServicePoint:
         created = services.save_service_point(
-            point=ServicePoint(code=code, name=name, kind=kind, province=province, commune=commune),
+            point=ServicePoint(
+                code=code,
+                name=name,
+                kind=kind,
+                province=province,
+                commune=commune,
+                agency=received[0],
+            ),
             agencies=received,
         )
         services.ensure_counters(point=created, count=2)

@@ -7,6 +7,8 @@ list routes also say which objects each user must see, so removing a jurisdictio
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +16,15 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.signals import request_finished
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from motcua.dossiers import services as dossier_services
+from motcua.dossiers.intake import Applicant, Submission
+from motcua.dossiers.models import Channel
 from motcua.organisation.models import Counter
+from tests.dossiers.conftest import pdf_bytes
 from tests.org import STAFF, Org
 
 ANONYMOUS = "anonymous"
@@ -40,7 +46,30 @@ class Route:
     query: str = ""
     lists: str | None = None
     only: frozenset[str] | None = None  # of those with `access`, only these users may
-    args: tuple[str, ...] = ()
+    args: tuple[Any, ...] = ()
+    body: dict[str, Any] | None = None  # a JSON body to send
+    expect: frozenset[int] | None = None  # the status every allowed user gets, if not 2xx/302
+
+
+APPLICANT = {
+    "name": "Nguyễn Văn An",
+    "id_number": "022090012345",
+    "address": "Phường Hạ Long",
+    "birth_date": "1990-05-12",
+}
+PDF = base64.b64encode(pdf_bytes(1)).decode()
+ONLINE_BODY = {
+    "procedure": "2.000815",
+    "applicant": APPLICANT,
+    "data": {"ten_giay_to": "Học bạ", "so_trang": 1, "so_ban": 1},
+    "commune": "06688",
+    "files": [
+        {"document": "ban_chinh", "name": "a.pdf", "content_base64": PDF},
+        {"document": "ban_sao", "name": "b.pdf", "content_base64": PDF},
+    ],
+}
+COUNTER_BODY = ONLINE_BODY | {"channel": "counter"}
+RECEIVERS = frozenset({"counter_halong", "counter_tinh", "manager_halong"})
 
 
 ROUTES: dict[str, Route] = {
@@ -79,6 +108,30 @@ ROUTES: dict[str, Route] = {
     "api:service_points": Route("organisation.view", lists="service_point"),
     "api:service_point": Route("organisation.view", objects="service_point"),
     "api:counters": Route("organisation.view", lists="counter"),
+    # Dossiers
+    "dossiers:apply": Route(PUBLIC, args=("2.000815",)),
+    "dossiers:track": Route(PUBLIC),
+    "dossiers:tracked_slip": Route(PUBLIC, args=(0,), query="code=x&s=y", expect=frozenset({404})),
+    "dossiers:list": Route("dossier.view", lists="dossier"),
+    "dossiers:receive_choose": Route("dossier.receive"),
+    "dossiers:receive": Route("dossier.receive", args=("2.000815",)),
+    "dossiers:detail": Route("dossier.view", objects="dossier"),
+    "dossiers:decide": Route("dossier.receive", objects="dossier", method="post"),
+    "dossiers:slip_pdf": Route("dossier.view", objects="slip"),
+    "api:dossiers_create": Route(
+        "dossier.receive", method="post", body=COUNTER_BODY, only=RECEIVERS
+    ),
+    "api:dossiers": Route("dossier.view", lists="dossier"),
+    "api:dossier": Route("dossier.view", objects="dossier"),
+    "api:dossier_decide": Route(
+        "dossier.receive",
+        objects="dossier",
+        method="post",
+        body={"decision": "refuse", "items": ["Không thuộc thẩm quyền"]},
+    ),
+    "api:dossier_slip_pdf": Route("dossier.view", objects="slip"),
+    "api:public_dossiers_create": Route(PUBLIC, method="post", body=ONLINE_BODY),
+    "api:public_tracking": Route(PUBLIC, args=("x",), query="s=y", expect=frozenset({404})),
 }
 
 # What each user's jurisdiction reaches (keys of the Org's points and agencies).
@@ -108,6 +161,43 @@ VISIBLE: dict[str, dict[str, set[str]]] = {
 }
 # Counters are seen where their service point is.
 VISIBLE["counter"] = VISIBLE["service_point"]
+# Dossiers (see `matrix_org`): one received in Hạ Long, one in Bãi Cháy. A point's staff see
+# what it received, an agency's staff what it handles, the province everything.
+VISIBLE["dossier"] = {
+    "counter_halong": {"halong"},
+    "manager_halong": {"halong"},
+    "officer_halong": {"halong"},
+    "leader_halong": {"halong"},
+    "monitor": {"halong", "baichay"},
+    "sysadmin": {"halong", "baichay"},
+}
+VISIBLE["slip"] = VISIBLE["dossier"]
+
+
+@pytest.fixture
+def matrix_org(org: Org) -> Org:
+    """The organisation with a dossier in each of two communes, each waiting for a supplement
+    (so that it has a slip and may still be decided)."""
+    for key, commune in [("halong", "06688"), ("baichay", "06673")]:
+        dossier = dossier_services.submit_dossier(
+            submission=Submission(
+                procedure_code="2.000815",
+                applicant=Applicant(
+                    name="Lê Thị Hoa",
+                    id_number="022190012345",
+                    address="Quảng Ninh",
+                    birth_date=dt.date(1990, 1, 2),
+                ),
+                data={"ten_giay_to": "Học bạ", "so_trang": 1, "so_ban": 1},
+                commune_code=commune,
+                on_paper=frozenset({"ban_chinh", "ban_sao"}),
+            ),
+            channel=Channel.COUNTER,
+            point=org.points[key],
+            outcome=dossier_services.Outcome(dossier_services.SUPPLEMENT, ("Bản sao mờ",)),
+        )
+        org.dossiers[key] = dossier
+    return org
 
 
 def walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -156,12 +246,33 @@ def client_for(org: Org, user_key: str) -> Client:
 def object_ids(org: Org, kind: str) -> dict[str, int]:
     if kind == "agency":
         return {key: agency.pk for key, agency in org.agencies.items()}
+    if kind == "dossier":
+        return {key: dossier.pk for key, dossier in org.dossiers.items()}
     return {key: point.pk for key, point in org.points.items()}
 
 
+def object_args(org: Org, kind: str) -> dict[str, list[Any]]:
+    """The URL arguments naming each object of `kind`."""
+    if kind == "dossier":
+        return {key: [dossier.code] for key, dossier in org.dossiers.items()}
+    if kind == "slip":
+        return {
+            key: [dossier.code, dossier.slips.get().pk] for key, dossier in org.dossiers.items()
+        }
+    return {key: [pk] for key, pk in object_ids(org, kind).items()}
+
+
 def call(client: Client, route: Route, url: str) -> Any:
+    """Call the route; a write is rolled back, so that it changes nothing the next route sees."""
     method: Callable[..., Any] = getattr(client, route.method)
-    return method(url + (f"?{route.query}" if route.query else ""))
+    full = url + (f"?{route.query}" if route.query else "")
+    extra = {"content_type": "application/json"} if route.body is not None else {}
+    if route.method == "get":
+        return method(full)
+    with transaction.atomic():
+        response = method(full, route.body or {}, **extra)
+        transaction.set_rollback(True)
+    return response
 
 
 def close_without_ending_the_test_transaction(response: Any) -> None:
@@ -185,7 +296,8 @@ def assert_denied(response: Any, name: str, user_key: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("user_key", USERS)
-def test_routes_without_objects(org: Org, user_key: str) -> None:
+def test_routes_without_objects(matrix_org: Org, user_key: str) -> None:
+    org = matrix_org
     for name, route in ROUTES.items():
         if route.objects:
             continue
@@ -195,7 +307,8 @@ def test_routes_without_objects(org: Org, user_key: str) -> None:
         if route.access == NOWHERE:
             assert response.status_code == 404, (name, user_key)
         elif may(user_key, route.access, route.only):
-            assert response.status_code in {200, 302}, (name, user_key, response.status_code)
+            expected = route.expect or {200, 201, 302}
+            assert response.status_code in expected, (name, user_key, response.status_code)
             if response.status_code == 302:
                 assert reverse("core:login") not in response["Location"], (name, user_key)
             if route.lists:
@@ -225,18 +338,20 @@ def assert_list_scoped(org: Org, name: str, kind: str, user_key: str, response: 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("user_key", USERS)
-def test_routes_with_objects_are_scoped(org: Org, user_key: str) -> None:
+def test_routes_with_objects_are_scoped(matrix_org: Org, user_key: str) -> None:
+    org = matrix_org
     client = client_for(org, user_key)
     for name, route in ROUTES.items():
         if not route.objects:
             continue
         visible = VISIBLE[route.objects].get(user_key, set())
-        for key, pk in object_ids(org, route.objects).items():
-            response = call(client, route, reverse(name, args=[pk]))
+        for key, args in object_args(org, route.objects).items():
+            response = call(client, route, reverse(name, args=args))
             if not may(user_key, route.access):
                 assert_denied(response, name, user_key)
             elif key in visible:
-                assert response.status_code == 200, (name, user_key, key, response.status_code)
+                expected = {200} if route.method == "get" else {200, 302}
+                assert response.status_code in expected, (name, user_key, key, response.status_code)
             else:
                 assert response.status_code == 404, (name, user_key, key, response.status_code)
 

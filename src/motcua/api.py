@@ -14,6 +14,8 @@ from ninja.security import django_auth
 from motcua.catalogue.api import router as catalogue_router
 from motcua.core.api import router as core_router
 from motcua.core.errors import MotcuaError
+from motcua.dossiers.api import public_router as public_dossier_router
+from motcua.dossiers.api import router as dossier_router
 from motcua.organisation.api import router as organisation_router
 from motcua.workcalendar.api import router as calendar_router
 
@@ -65,3 +67,5 @@ api.add_router("/", core_router, tags=["core"])
 api.add_router("/organisation", organisation_router, tags=["organisation"])
 api.add_router("/calendar", calendar_router, tags=["calendar"])
 api.add_router("/catalogue", catalogue_router, tags=["catalogue"])
+api.add_router("/dossiers", dossier_router, tags=["dossiers"])
+api.add_router("/public", public_dossier_router, tags=["public"])

@@ -70,7 +70,8 @@ UPLOAD_MAX_BYTES = int(float(os.environ.get("MOTCUA_UPLOAD_MAX_MB", "20")) * 102
 # MOTCUA_UPLOAD_MAX_PAGES: the most pages accepted in one uploaded PDF.
 UPLOAD_MAX_PAGES = int(os.environ.get("MOTCUA_UPLOAD_MAX_PAGES", "200"))
 # A whole dossier form (several documents) must fit through Django's request limits.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# API clients send files base64-encoded inside the JSON body (4/3 of their size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES * 2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # MOTCUA_PAYMENT_PROVIDER: the online payment gateway; "demo" is the simulator shipped in
@@ -79,6 +80,21 @@ PAYMENT_PROVIDER = os.environ.get("MOTCUA_PAYMENT_PROVIDER", "demo")
 # MOTCUA_PAYMENT_SECRET: the key shared with the gateway to sign requests and answers.
 # Default: derived from the secret key, which only suits the demo gateway.
 PAYMENT_SECRET = os.environ.get("MOTCUA_PAYMENT_SECRET", "")
+
+# MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
+# MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).
+# Without a host, mail is written to the log instead.
+EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = bool(EMAIL_HOST)
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")
 
 # MOTCUA_LOGIN_RATE: staff login attempts allowed per IP address and per user name.
 LOGIN_RATE = os.environ.get("MOTCUA_LOGIN_RATE", "10/5m")
@@ -256,5 +272,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports every font it loads at INFO: a slip would fill the log.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

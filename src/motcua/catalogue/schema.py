@@ -64,6 +64,18 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
         },
         "level": {"enum": ["commune", "province", "delegated"]},
         "agency_kind": {"enum": AGENCY_KINDS},
+        # The competent agency by code, where the kind alone does not say which one (a
+        # provincial department, a ministry for delegated procedures).
+        "competent_agency": {"type": "string", "pattern": r"^[0-9A-Z.]{3,35}$"},
+        # Which commune's agency is competent: by default the commune the applicant chooses
+        # (or the receiving centre's); `commune_field` names an e-form field holding a commune
+        # code instead (the commune where the land parcel lies).
+        "routing": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["commune_field"],
+            "properties": {"commune_field": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}},
+        },
         "online_level": {"enum": ["full", "partial", "none"]},
         "borderless": {
             "type": "object",
@@ -131,6 +143,9 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                             },
                         },
                         "cap_per_copy": _money,
+                        # e-form fields holding the number of pages and of copies
+                        "pages_field": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
+                        "copies_field": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
                         "exemptions": {"type": "array", "items": _text},
                         "note": _text,
                     },

@@ -32,6 +32,12 @@ def problems_of(document: Any) -> list[str]:
         found.append(
             _("process: the shares of the steps add up to %(s)s, not 1") % {"s": round(shares, 4)}
         )
+    properties = document["form"]["schema"].get("properties", {})
+    named = [document.get("routing", {}).get("commune_field")]
+    named += [document["fee"].get("pages_field"), document["fee"].get("copies_field")]
+    for name in filter(None, named):
+        if name not in properties:
+            found.append(_("%(field)s is named but is not a field of the form") % {"field": name})
     codes = [doc["code"] for doc in document["documents"]]
     if len(codes) != len(set(codes)):
         found.append(_("documents: two documents have the same code"))

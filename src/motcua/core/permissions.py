@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, object] = {
     "audit.view": _("Read the audit log"),
     "jobs.view": _("See background jobs"),
     "queue.serve": _("Serve citizens at a counter"),
+    "dossier.view": _("View the dossiers of one's jurisdiction"),
     "dossier.receive": _("Receive dossiers"),
     "dossier.process": _("Process dossiers"),
     "dossier.approve": _("Approve and sign results"),

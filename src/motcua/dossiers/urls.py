@@ -1,5 +1,19 @@
 from django.urls import path
 
+from motcua.dossiers import views
+
 app_name = "dossiers"
 
-urlpatterns: list[path] = []
+urlpatterns = [
+    # Citizens
+    path("apply/<str:code>/", views.apply, name="apply"),
+    path("track/", views.track, name="track"),
+    path("track/slips/<int:slip_id>.pdf", views.tracked_slip, name="tracked_slip"),
+    # Staff
+    path("dossiers/", views.dossier_list, name="list"),
+    path("dossiers/receive/", views.receive_choose, name="receive_choose"),
+    path("dossiers/receive/<str:code>/", views.receive, name="receive"),
+    path("dossiers/<str:code>/", views.detail, name="detail"),
+    path("dossiers/<str:code>/decision", views.decide, name="decide"),
+    path("dossiers/<str:code>/slips/<int:slip_id>.pdf", views.slip_pdf, name="slip_pdf"),
+]

@@ -48,6 +48,7 @@ class AgencyAdmin(AuditedModelAdmin):
     list_filter = ["level", "kind", "active", "province"]
     search_fields = ["code", "name", "short_name"]
     autocomplete_fields = ["parent", "commune"]
+    filter_horizontal = ["served_communes"]
     list_select_related = ["commune__province"]
 
 
@@ -58,10 +59,10 @@ class CounterInline(admin.TabularInline):
 
 @admin.register(ServicePoint)
 class ServicePointAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "kind", "commune", "active"]
+    list_display = ["code", "name", "kind", "commune", "agency", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name"]
-    autocomplete_fields = ["commune"]
+    autocomplete_fields = ["commune", "agency"]
     filter_horizontal = ["agencies"]
     inlines = [CounterInline]
     list_select_related = ["commune__province"]

@@ -131,6 +131,7 @@ def build_demo_organisation() -> list[DemoLogin]:
             kind=ServicePoint.Kind.COMMUNE_CENTRE,
             province=province,
             commune=commune,
+            agency=pc,
             agencies=[pc, ca],
             counters=4,
         )
@@ -145,10 +146,43 @@ def build_demo_organisation() -> list[DemoLogin]:
         kind=ServicePoint.Kind.PROVINCIAL_CENTRE,
         province=province,
         commune=Commune.objects.get(code="06685"),
+        agency=agencies["000.00.01.H22"],
         agencies=list(agencies.values()),
         counters=12,
     )
+    _land_branch_areas(communes, agencies)
     return _staff(province, points, agencies | commune_agencies)
+
+
+# Where each land registration branch sits (latitude, longitude of its town).
+LAND_BRANCH_SEATS = {
+    "001.01.03.H22": (20.951, 107.080),  # Hạ Long
+    "002.01.03.H22": (21.012, 107.292),  # Cẩm Phả
+    "003.01.03.H22": (21.035, 106.771),  # Uông Bí
+}
+
+
+def _land_branch_areas(communes: list[Commune], agencies: dict[str, Agency]) -> None:
+    """Give each branch the communes nearest to it (the demo's stand-in for the province's
+    decision on branch areas), unless areas were set already."""
+    branches = {code: agencies[code] for code in LAND_BRANCH_SEATS}
+    if any(branch.served_communes.exists() for branch in branches.values()):
+        return
+    from vietnamadminunits.database import get_data
+
+    places = {
+        str(row["wardCode"]).zfill(5): (float(row["wardLat"]), float(row["wardLon"]))
+        for row in get_data(table="admin_units")
+        if str(row["provinceCode"]).zfill(2) == PROVINCE
+    }
+    for commune in communes:
+        lat, lon = places[commune.code]
+        nearest = min(
+            LAND_BRANCH_SEATS,
+            key=lambda code: (LAND_BRANCH_SEATS[code][0] - lat) ** 2
+            + (LAND_BRANCH_SEATS[code][1] - lon) ** 2,
+        )
+        branches[nearest].served_communes.add(commune)
 
 
 def _provincial_agencies(province: Province) -> dict[str, Agency]:
@@ -197,10 +231,15 @@ def _point(
     kind: str,
     province: Province,
     commune: Commune,
+    agency: Agency,
     agencies: list[Agency],
     counters: int,
 ) -> ServicePoint:
     point = ServicePoint.objects.filter(code=code).first()
+    if point is not None and point.agency_id is None:
+        # Demo data made before centres named their managing agency.
+        point.agency = agency
+        services.save_service_point(point=point)
     if point is None:
         point = services.save_service_point(
             point=ServicePoint(
@@ -209,6 +248,7 @@ def _point(
                 kind=kind,
                 province=province,
                 commune=commune,
+                agency=agency,
                 address=f"{commune.name}, tỉnh Quảng Ninh",
             ),
             agencies=agencies,

@@ -129,6 +129,17 @@ class Agency(models.Model):
         related_name="agencies",
         help_text=_("For commune-level agencies: the commune-level unit they serve."),
     )
+    served_communes = models.ManyToManyField(
+        Commune,
+        verbose_name=_("area served"),
+        blank=True,
+        related_name="area_agencies",
+        help_text=_(
+            "For a provincial agency that serves part of the province, such as a land "
+            "registration branch: the commune-level units of its area. Dossiers of those "
+            "communes are routed to it."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     search_key = models.CharField(max_length=400, editable=False, db_index=True, default="")
 
@@ -206,6 +217,19 @@ class ServicePoint(models.Model):
         related_name="service_points",
         help_text=_("Where the centre stands; required for commune centres."),
     )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("managing agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_points",
+        help_text=_(
+            "The agency the centre belongs to (the commune People's Committee; for the "
+            "provincial centre, the Office of the provincial People's Committee). Its code "
+            "begins the codes of the dossiers received here."
+        ),
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     opening_hours = models.JSONField(
@@ -241,6 +265,8 @@ class ServicePoint(models.Model):
             )
         if self.commune is not None and self.commune.province_id != self.province_id:
             raise ValidationError({"commune": _("The commune-level unit is not in this province.")})
+        if self.agency is not None and self.agency.province_id != self.province_id:
+            raise ValidationError({"agency": _("The managing agency is not in this province.")})
         validate_opening_hours(self.opening_hours)
 
 

@@ -9,14 +9,20 @@ DEFAULT_ROLES: list[dict[str, object]] = [
         "code": "counter_officer",
         "name": "Cán bộ tiếp nhận (một cửa)",
         "scope_kind": ScopeKind.SERVICE_POINT,
-        "permissions": ["organisation.view", "calendar.view", "queue.serve", "dossier.receive"],
+        "permissions": [
+            "organisation.view",
+            "calendar.view",
+            "queue.serve",
+            "dossier.view",
+            "dossier.receive",
+        ],
         "description": "Receives citizens and dossiers at a counter of a service centre.",
     },
     {
         "code": "processing_officer",
         "name": "Chuyên viên xử lý hồ sơ",
         "scope_kind": ScopeKind.AGENCY,
-        "permissions": ["organisation.view", "calendar.view", "dossier.process"],
+        "permissions": ["organisation.view", "calendar.view", "dossier.view", "dossier.process"],
         "description": "Appraises and processes dossiers for an agency.",
     },
     {
@@ -26,6 +32,7 @@ DEFAULT_ROLES: list[dict[str, object]] = [
         "permissions": [
             "organisation.view",
             "calendar.view",
+            "dossier.view",
             "dossier.process",
             "dossier.approve",
             "monitoring.view",
@@ -40,6 +47,7 @@ DEFAULT_ROLES: list[dict[str, object]] = [
             "organisation.view",
             "calendar.view",
             "queue.serve",
+            "dossier.view",
             "dossier.receive",
             "monitoring.view",
         ],
@@ -49,7 +57,7 @@ DEFAULT_ROLES: list[dict[str, object]] = [
         "code": "provincial_monitor",
         "name": "Giám sát cấp tỉnh",
         "scope_kind": ScopeKind.PROVINCE,
-        "permissions": ["organisation.view", "calendar.view", "monitoring.view"],
+        "permissions": ["organisation.view", "calendar.view", "dossier.view", "monitoring.view"],
         "description": "Watches service quality across the province.",
     },
     {

@@ -1,0 +1,157 @@
+"""What a submission carries, whatever its channel, and its checks before anything is stored.
+
+Every channel (the citizen's online form, the counter, the post room, the REST API) builds a
+`Submission` and hands it to `services.submit_dossier`; `check_submission` finds every problem at
+once, so the applicant corrects them in one go, and nothing is written while any remains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from motcua.catalogue.models import ProcedureVersion
+from motcua.core.errors import MotcuaError
+from motcua.dossiers import eforms
+from motcua.dossiers.cccd import check_cccd
+from motcua.dossiers.files import FileFacts, inspect_upload
+from motcua.dossiers.models import Channel
+
+PHONE_RE = re.compile(r"^\+?[0-9 .]{9,15}$")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str
+    address: str
+    birth_date: dt.date | None = None
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Submission:
+    procedure_code: str
+    applicant: Applicant
+    data: dict[str, Any]
+    commune_code: str | None = None
+    # Scans or files by requirement code, and the requirements handed in on paper.
+    files: dict[str, UploadedFile] = field(default_factory=dict)
+    on_paper: frozenset[str] = frozenset()
+    queue_ticket: str = ""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: UploadedFile
+    facts: FileFacts
+
+
+def check_submission(
+    submission: Submission, version: ProcedureVersion, channel: str
+) -> dict[str, CheckedFile]:
+    """Raise one MotcuaError listing every problem; return the files with their facts."""
+    found: dict[str, list[str]] = {}
+    _check_applicant(submission.applicant, found)
+    for name, messages in eforms.problems(version.spec["form"], submission.data).items():
+        found.setdefault(f"data.{name}" if name != "__all__" else "data", []).extend(messages)
+    files = _check_documents(submission, version, channel, found)
+    if channel == Channel.ONLINE and version.online_level == "none":
+        found.setdefault("__all__", []).append(
+            _("This procedure cannot be filed online: please come to a service centre.")
+        )
+    if len(submission.queue_ticket) > 20:
+        found.setdefault("queue_ticket", []).append(_("At most %(n)d characters.") % {"n": 20})
+    if found:
+        raise MotcuaError(
+            _("The dossier has problems; nothing was submitted. Please correct them."),
+            code="invalid_dossier",
+            fields=found,
+        )
+    return files
+
+
+def _check_applicant(applicant: Applicant, found: dict[str, list[str]]) -> None:
+    def problem(name: str, message: str) -> None:
+        found.setdefault(f"applicant.{name}", []).append(message)
+
+    if not applicant.name.strip():
+        problem("name", _("This field is required."))
+    elif len(applicant.name) > 100:
+        problem("name", _("At most %(n)d characters.") % {"n": 100})
+    if not applicant.address.strip():
+        problem("address", _("This field is required."))
+    elif len(applicant.address) > 300:
+        problem("address", _("At most %(n)d characters.") % {"n": 300})
+    if applicant.birth_date is not None and not (
+        dt.date(1900, 1, 1) <= applicant.birth_date <= dt.date.today()
+    ):
+        problem("birth_date", _("Enter a date of birth between 1900 and today."))
+    try:
+        check_cccd(applicant.id_number, date_of_birth=applicant.birth_date)
+    except MotcuaError as error:
+        for message in error.fields.get("id_number", [error.message]):
+            problem("id_number", str(message))
+    if applicant.phone and not PHONE_RE.match(applicant.phone):
+        problem("phone", _("Enter a phone number of 9 to 15 digits."))
+    if applicant.email:
+        try:
+            validate_email(applicant.email)
+        except ValidationError:
+            problem("email", _("Enter a valid email address."))
+
+
+def _check_documents(
+    submission: Submission, version: ProcedureVersion, channel: str, found: dict[str, list[str]]
+) -> dict[str, CheckedFile]:
+    required = {document["code"]: document for document in version.documents}
+    unknown = sorted((set(submission.files) | set(submission.on_paper)) - set(required))
+    if unknown:
+        found.setdefault("documents", []).append(
+            _("These are not documents of this procedure: %(codes)s.")
+            % {"codes": ", ".join(unknown)}
+        )
+    if channel == Channel.ONLINE and submission.on_paper:
+        found.setdefault("documents", []).append(
+            _("An online dossier cannot hand in paper documents.")
+        )
+    checked: dict[str, CheckedFile] = {}
+    for code, upload in submission.files.items():
+        if code not in required:
+            continue
+        try:
+            checked[code] = CheckedFile(upload, inspect_upload(upload.name, upload.data))
+        except MotcuaError as error:
+            found.setdefault(f"documents.{code}", []).append(str(error.message))
+    if channel == Channel.ONLINE:
+        for code, document in required.items():
+            needed = document["mandatory"] and "replaced_by" not in document
+            if needed and code not in submission.files:
+                found.setdefault(f"documents.{code}", []).append(
+                    _("Attach this document (PDF, JPEG, PNG or TIFF).")
+                )
+    return checked
+
+
+def missing_documents(version: ProcedureVersion, present: set[str]) -> list[dict[str, Any]]:
+    """Mandatory documents neither handed in nor replaced by shared data."""
+    return [
+        document
+        for document in version.documents
+        if document["mandatory"]
+        and "replaced_by" not in document
+        and document["code"] not in present
+    ]

@@ -1,0 +1,242 @@
+"""Dossiers: what a citizen or business files, from intake on.
+
+A dossier keeps the procedure version it was filed under (so rule changes never move its
+deadline or fee), the service point and agency that received it, the competent agency it is
+routed to, and an append-only list of events that is its history.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalogue.models import Procedure, ProcedureVersion
+from motcua.organisation.models import Agency, Commune, Province, ServicePoint
+
+
+def new_tracking_secret() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At the counter")
+    POST = "post", _("By post")
+    API = "api", _("Through the API")
+
+
+class Status(models.IntegerChoices):
+    """The national portal's status codes (DOMAIN.md), so synchronisation is a lookup."""
+
+    NEW = 1, _("Newly registered")
+    RECEIVED = 2, _("Received")
+    NOT_RECEIVED = 3, _("Refused at receipt")
+    PROCESSING = 4, _("Processing")
+    SUPPLEMENT = 5, _("Supplement requested")
+    FINANCIAL = 6, _("Financial obligation requested")
+    WITHDRAWAL = 7, _("Withdrawal requested")
+    STOPPED = 8, _("Stopped")
+    PROCESSED = 9, _("Processed")
+    RETURNED = 10, _("Result returned")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("dossier code"), max_length=60, unique=True)
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    version = models.ForeignKey(
+        ProcedureVersion,
+        verbose_name=_("procedure version"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.PositiveSmallIntegerField(_("status"), choices=Status.choices)
+    province = models.ForeignKey(
+        Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_point = models.ForeignKey(
+        ServicePoint,
+        verbose_name=_("receiving service point"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    receiving_agency = models.ForeignKey(
+        Agency, verbose_name=_("receiving agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    competent_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("competent agency"),
+        on_delete=models.PROTECT,
+        related_name="competent_dossiers",
+    )
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name=_("commune-level unit"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        help_text=_("The commune whose agencies the dossier was routed by."),
+    )
+    applicant_name = models.CharField(_("applicant"), max_length=100)
+    applicant_id_number = models.CharField(_("identity number"), max_length=12, db_index=True)
+    applicant_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300)
+    applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    data = models.JSONField(_("form data"), default=dict)
+    fee_amount = models.PositiveBigIntegerField(
+        _("fee (đồng)"), null=True, blank=True, help_text=_("Empty: set by the province.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    queue_ticket = models.CharField(_("queue ticket"), max_length=20, blank=True)
+    tracking_secret = models.CharField(max_length=32, default=new_tracking_secret, editable=False)
+    # The key a retried submission repeats (Idempotency-Key, or the web form's one-time
+    # token), so that it finds this dossier instead of making a second one.
+    submission_key = models.CharField(max_length=200, unique=True, null=True, editable=False)
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["receiving_point", "status"]),
+            models.Index(fields=["competent_agency", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def applicant_initials(self) -> str:
+        """What public pages show of the applicant: "Nguyễn Văn An" → "N. V. A."."""
+        return " ".join(f"{word[0]}." for word in self.applicant_name.split())
+
+
+class DailySequence(models.Model):
+    """The last dossier number given by an agency on one local day (a locked counter row)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="one_sequence_per_agency_day")
+        ]
+
+
+class DossierDocument(models.Model):
+    """One required document of a dossier, as received (file or paper), missing or replaced."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        MISSING = "missing", _("Missing")
+        REPLACED = "replaced", _("Replaced by shared data")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    requirement = models.CharField(_("requirement"), max_length=60)
+    name = models.CharField(_("name"), max_length=500)
+    form = models.CharField(_("form"), max_length=20)
+    count = models.PositiveSmallIntegerField(_("count"), default=1)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=50, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+        ordering = ["dossier", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier.code} — {self.name}"
+
+
+class DossierEvent(models.Model):
+    """One step of a dossier's history. Events are appended, never edited."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("by"), max_length=150)
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.PositiveSmallIntegerField(null=True, choices=Status.choices)
+    to_status = models.PositiveSmallIntegerField(choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["dossier", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier.code} {self.action}"
+
+
+class Slip(models.Model):
+    """A slip handed or sent to the applicant at receipt (TT 01/2018 Mẫu 01–03).
+
+    Its content is fixed when issued; the PDF is rendered from it once, after commit.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt and appointment")
+        SUPPLEMENT = "supplement", _("Supplement request")
+        REFUSAL = "refusal", _("Refusal of receipt")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="slips")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    items = models.JSONField(
+        _("items"), default=list, help_text=_("What is missing, or the reasons for refusal.")
+    )
+    pdf = models.FileField(upload_to="slips/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = _("slip")
+        verbose_name_plural = _("slips")
+        ordering = ["dossier", "issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier.code} {self.get_kind_display()}"

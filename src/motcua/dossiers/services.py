@@ -1,0 +1,405 @@
+"""Writes to dossiers at intake: one service per action, for every channel.
+
+`submit_dossier` files a dossier (online it waits as "newly registered" for an officer; at the
+counter the officer decides at once); `accept_dossier`, `request_supplement` and `refuse_dossier`
+are the three outcomes of the check at receipt, each issuing its slip; `supplement_dossier` adds
+what was asked for. Each action is one transaction that locks the dossier row, checks its state,
+appends an event and an audit row; slips are rendered and notifications sent after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.catalogue import selectors as catalogue
+from motcua.catalogue.fees import compute_fee
+from motcua.catalogue.models import ProcedureVersion
+from motcua.core import audit
+from motcua.core.errors import Conflict, MotcuaError
+from motcua.core.events import publish
+from motcua.core.jobs import enqueue_on_commit
+from motcua.dossiers import deadlines, routing, tasks
+from motcua.dossiers.intake import CheckedFile, Submission, check_submission, missing_documents
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, Slip, Status
+from motcua.dossiers.numbering import next_code
+from motcua.organisation.models import ServicePoint
+from motcua.payments import services as payments
+from motcua.workcalendar.selectors import calendar_for
+
+ACCEPT, SUPPLEMENT, REFUSE = "accept", "supplement", "refuse"
+# The states in which the check at receipt may still decide.
+AWAITING_RECEIPT = {Status.NEW, Status.SUPPLEMENT}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An officer's decision at receipt: accept, or ask for a supplement or refuse with items
+    (what is missing and why, or the reasons for refusal)."""
+
+    decision: str
+    items: tuple[str, ...] = ()
+    revision: int | None = None
+
+
+def submit_dossier(
+    *,
+    submission: Submission,
+    channel: str,
+    actor: Any = None,
+    point: ServicePoint | None = None,
+    key: str | None = None,
+    outcome: Outcome | None = None,
+    ip: str | None = None,
+) -> Dossier:
+    """File a dossier. `point` is the receiving service point (None online: the routing picks
+    it). `key` makes a retried submission return the first dossier instead of a second one."""
+    if key:
+        existing = Dossier.objects.filter(submission_key=key).first()
+        if existing is not None:
+            return existing
+    version = catalogue.offered_procedure(submission.procedure_code)
+    files = check_submission(submission, version, channel)
+    route = routing.route(
+        version=version,
+        data=submission.data,
+        commune_code=submission.commune_code,
+        point=point,
+        province_code=version_province(point),
+    )
+    if route.receiving_point.agency is None:
+        raise MotcuaError(
+            _("%(point)s has no managing agency yet: its administrator must set one.")
+            % {"point": route.receiving_point.name},
+            code="no_managing_agency",
+            status=409,
+        )
+    written: list[str] = []
+    try:
+        return _file(submission, version, channel, route, files, actor, key, outcome, ip, written)
+    except IntegrityError:
+        _discard(written)
+        # A concurrent retry with the same key committed first: answer with its dossier.
+        if key and (existing := Dossier.objects.filter(submission_key=key).first()):
+            return existing
+        raise
+    except BaseException:
+        _discard(written)
+        raise
+
+
+def version_province(point: ServicePoint | None) -> str:
+    """The province a submission is filed in: the point's, or this deployment's online."""
+    return point.province.code if point is not None else settings.PROVINCE_CODE
+
+
+@transaction.atomic
+def _file(
+    submission: Submission,
+    version: ProcedureVersion,
+    channel: str,
+    route: routing.Route,
+    files: dict[str, CheckedFile],
+    actor: Any,
+    key: str | None,
+    outcome: Outcome | None,
+    ip: str | None,
+    written: list[str],
+) -> Dossier:
+    now = timezone.now()
+    point = route.receiving_point
+    applicant = submission.applicant
+    staff = actor if getattr(actor, "is_authenticated", False) else None
+    dossier = Dossier.objects.create(
+        code=next_code(point.agency, now),  # type: ignore[arg-type]
+        procedure=version.procedure,
+        version=version,
+        channel=channel,
+        status=Status.NEW,
+        province=point.province,
+        receiving_point=point,
+        receiving_agency=point.agency,
+        competent_agency=route.competent_agency,
+        commune=route.commune,
+        applicant_name=applicant.name.strip(),
+        applicant_id_number=applicant.id_number.replace(" ", ""),
+        applicant_birth_date=applicant.birth_date,
+        applicant_address=applicant.address.strip(),
+        applicant_phone=applicant.phone.strip(),
+        applicant_email=applicant.email.strip(),
+        data=submission.data,
+        fee_amount=_fee(version, submission.data, channel),
+        submitted_at=now,
+        submitted_by=staff,
+        queue_ticket=submission.queue_ticket,
+        submission_key=key,
+    )
+    _store_documents(dossier, version, files, submission.on_paper, written)
+    _event(dossier, actor, "submitted", None, Status.NEW, now)
+    audit.record(
+        actor=actor,
+        action="dossier.submit",
+        obj=dossier,
+        new={"channel": channel, "procedure": version.procedure.code, "version": version.number},
+        ip=ip,
+    )
+    publish(f"service_point.{point.pk}", "dossier.submitted", {"code": dossier.code})
+    if outcome is not None:
+        dossier = decide(dossier=dossier, outcome=outcome, actor=actor, ip=ip)
+    return dossier
+
+
+def _fee(version: ProcedureVersion, data: dict[str, Any], channel: str) -> int | None:
+    fee = version.fee
+    pages = int(data.get(fee.get("pages_field", ""), 1) or 1)
+    copies = int(data.get(fee.get("copies_field", ""), 1) or 1)
+    return compute_fee(fee, pages=pages, copies=copies, online=channel == Channel.ONLINE)
+
+
+def _store_documents(
+    dossier: Dossier,
+    version: ProcedureVersion,
+    files: dict[str, CheckedFile],
+    on_paper: frozenset[str],
+    written: list[str],
+) -> None:
+    for document in version.documents:
+        code = document["code"]
+        row = DossierDocument(
+            dossier=dossier,
+            requirement=code,
+            name=document["name"],
+            form=document["form"],
+            count=document["count"],
+            state=_state_of(document, code in files or code in on_paper),
+        )
+        _attach(row, files.get(code), written)
+        row.save()
+
+
+def _state_of(document: dict[str, Any], handed_in: bool) -> str:
+    if handed_in:
+        return DossierDocument.State.SUBMITTED
+    if "replaced_by" in document:
+        return DossierDocument.State.REPLACED
+    return DossierDocument.State.MISSING
+
+
+def _attach(row: DossierDocument, checked: CheckedFile | None, written: list[str]) -> None:
+    if checked is None:
+        return
+    facts = checked.facts
+    name = f"{row.requirement}-{facts.sha256[:12]}{facts.extension}"
+    row.file.save(name, ContentFile(checked.upload.data), save=False)
+    written.append(row.file.name)
+    row.original_name = checked.upload.name[:255]
+    row.content_type = facts.content_type
+    row.size = facts.size
+    row.pages = facts.pages
+    row.sha256 = facts.sha256
+
+
+def _discard(written: list[str]) -> None:
+    """Files are not transactional: remove those a rolled-back submission wrote."""
+    for name in written:
+        default_storage.delete(name)
+
+
+def _event(
+    dossier: Dossier,
+    actor: Any,
+    action: str,
+    before: int | None,
+    after: int,
+    at: Any,
+    note: str = "",
+) -> None:
+    authenticated = getattr(actor, "is_authenticated", False)
+    DossierEvent.objects.create(
+        dossier=dossier,
+        at=at,
+        actor=actor if authenticated else None,
+        actor_label=actor.get_username() if authenticated else "applicant",
+        action=action,
+        from_status=before,
+        to_status=after,
+        note=note,
+    )
+
+
+def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = None) -> Dossier:
+    action = {ACCEPT: accept_dossier, SUPPLEMENT: request_supplement, REFUSE: refuse_dossier}.get(
+        outcome.decision
+    )
+    if action is None:
+        raise MotcuaError(_("Choose accept, supplement or refuse."), code="invalid_decision")
+    return action(
+        dossier=dossier, items=outcome.items, revision=outcome.revision, actor=actor, ip=ip
+    )
+
+
+def _locked(dossier: Dossier, revision: int | None) -> Dossier:
+    locked = (
+        Dossier.objects.select_for_update()
+        .select_related("version", "receiving_point")
+        .get(pk=dossier.pk)
+    )
+    if revision is not None and locked.revision != revision:
+        raise Conflict(
+            _("Someone else changed this dossier meanwhile: reload it and decide again."),
+            code="stale_dossier",
+        )
+    if locked.status not in AWAITING_RECEIPT:
+        raise Conflict(
+            _("Dossier %(code)s is “%(status)s”: it is no longer waiting for the check at receipt.")
+            % {"code": locked.code, "status": locked.get_status_display()},
+            code="illegal_transition",
+        )
+    return locked
+
+
+def _move(dossier: Dossier, to: Status, actor: Any, action: str, note: str = "") -> None:
+    before = dossier.status
+    now = timezone.now()
+    dossier.status = to
+    dossier.revision += 1
+    dossier.save()
+    _event(dossier, actor, action, before, to, now, note)
+    publish(
+        f"service_point.{dossier.receiving_point_id}", f"dossier.{action}", {"code": dossier.code}
+    )
+
+
+def _issue(dossier: Dossier, kind: str, actor: Any, items: list[str]) -> Slip:
+    slip = Slip.objects.create(
+        dossier=dossier,
+        kind=kind,
+        issued_at=timezone.now(),
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+        items=items,
+    )
+    enqueue_on_commit(tasks.render_slip, slip.pk)
+    if dossier.applicant_email:
+        enqueue_on_commit(tasks.email_slip, slip.pk)
+    return slip
+
+
+def _clean_items(items: tuple[str, ...] | list[str]) -> list[str]:
+    cleaned = [item.strip() for item in items if item and item.strip()]
+    if any(len(item) > 500 for item in cleaned):
+        raise MotcuaError(
+            _("Each item is at most 500 characters."),
+            code="invalid",
+            fields={"items": [_("At most %(n)d characters.") % {"n": 500}]},
+        )
+    return cleaned
+
+
+@transaction.atomic
+def accept_dossier(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    items: tuple[str, ...] = (),
+    revision: int | None = None,
+    ip: str | None = None,
+) -> Dossier:
+    """The dossier is complete: receive it, set its due instant, issue the receipt."""
+    dossier = _locked(dossier, revision)
+    present = set(
+        dossier.documents.exclude(state=DossierDocument.State.MISSING).values_list(
+            "requirement", flat=True
+        )
+    )
+    missing = missing_documents(dossier.version, present)
+    if missing:
+        raise Conflict(
+            _("The dossier is incomplete (%(names)s): request a supplement instead.")
+            % {"names": "; ".join(document["name"] for document in missing)},
+            code="incomplete_dossier",
+        )
+    now = timezone.now()
+    calendar = calendar_for(dossier.province.code)
+    dossier.received_at = now
+    dossier.received_by = actor if getattr(actor, "is_authenticated", False) else None
+    dossier.due_at = deadlines.due_at(dossier.version.time, now, calendar)
+    _move(dossier, Status.RECEIVED, actor, "received")
+    _issue(dossier, Slip.Kind.RECEIPT, actor, [])
+    if dossier.fee_amount:
+        payments.create_payment(
+            reference=dossier.code,
+            purpose=_("Fee for dossier %(code)s") % {"code": dossier.code},
+            amount=dossier.fee_amount,
+            actor=actor,
+        )
+    audit.record(
+        actor=actor, action="dossier.accept", obj=dossier, new={"due_at": dossier.due_at}, ip=ip
+    )
+    return dossier
+
+
+@transaction.atomic
+def request_supplement(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    items: tuple[str, ...] = (),
+    revision: int | None = None,
+    ip: str | None = None,
+) -> Dossier:
+    """Ask for everything missing at once: every mandatory document not handed in, plus the
+    officer's own items."""
+    dossier = _locked(dossier, revision)
+    present = set(
+        dossier.documents.exclude(state=DossierDocument.State.MISSING).values_list(
+            "requirement", flat=True
+        )
+    )
+    listed = [
+        f"{document['name']}: {_('missing')}"
+        for document in missing_documents(dossier.version, present)
+    ]
+    listed += _clean_items(items)
+    if not listed:
+        raise MotcuaError(
+            _("Say what must be supplemented: nothing is missing from the checklist."),
+            code="no_items",
+            fields={"items": [_("List at least one item.")]},
+        )
+    _move(dossier, Status.SUPPLEMENT, actor, "supplement_requested", "\n".join(listed))
+    _issue(dossier, Slip.Kind.SUPPLEMENT, actor, listed)
+    audit.record(
+        actor=actor, action="dossier.request_supplement", obj=dossier, new={"items": listed}, ip=ip
+    )
+    return dossier
+
+
+@transaction.atomic
+def refuse_dossier(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    items: tuple[str, ...] = (),
+    revision: int | None = None,
+    ip: str | None = None,
+) -> Dossier:
+    """Refuse to receive the dossier, with the reasons (each on the refusal slip)."""
+    dossier = _locked(dossier, revision)
+    reasons = _clean_items(items)
+    if not reasons:
+        raise MotcuaError(
+            _("A refusal must give its reasons."),
+            code="no_items",
+            fields={"items": [_("List at least one reason.")]},
+        )
+    _move(dossier, Status.NOT_RECEIVED, actor, "refused", "\n".join(reasons))
+    _issue(dossier, Slip.Kind.REFUSAL, actor, reasons)
+    audit.record(actor=actor, action="dossier.refuse", obj=dossier, new={"reasons": reasons}, ip=ip)
+    return dossier

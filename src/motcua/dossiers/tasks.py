@@ -1,0 +1,44 @@
+"""Background work of intake: slips are rendered and mailed after the dossier's commit."""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMessage
+
+from motcua.core.jobs import job
+from motcua.dossiers import printing
+from motcua.dossiers.models import Slip
+
+SUBJECTS = {
+    Slip.Kind.RECEIPT: "Giấy tiếp nhận hồ sơ và hẹn trả kết quả — hồ sơ {code}",
+    Slip.Kind.SUPPLEMENT: "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ — hồ sơ {code}",
+    Slip.Kind.REFUSAL: "Phiếu từ chối tiếp nhận hồ sơ — hồ sơ {code}",
+}
+
+
+@job(retries=3, backoff_seconds=5, queue_name="slow")
+def render_slip(slip_id: int) -> None:
+    printing.slip_pdf(slip_id)
+
+
+@job(retries=5, backoff_seconds=30)
+def email_slip(slip_id: int) -> None:
+    """Send the applicant the slip: the same content as at the counter (NĐ 118/2025)."""
+    slip = Slip.objects.select_related("dossier").get(pk=slip_id)
+    dossier = slip.dossier
+    body = "\n".join(
+        [
+            f"Kính gửi ông/bà {dossier.applicant_name},",
+            "",
+            f"Hồ sơ {dossier.code} ({dossier.version.name}): {slip.get_kind_display()}.",
+            *(f"- {item}" for item in slip.items),
+            "",
+            f"Tra cứu tình trạng hồ sơ: {printing.tracking_url(dossier)}",
+        ]
+    )
+    message = EmailMessage(
+        subject=SUBJECTS[slip.kind].format(code=dossier.code),
+        body=body,
+        to=[dossier.applicant_email],
+    )
+    message.attach(f"{dossier.code}-{slip.kind}.pdf", printing.slip_pdf(slip_id), "application/pdf")
+    message.send()

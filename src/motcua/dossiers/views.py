@@ -1,0 +1,279 @@
+"""Dossier pages: the citizen's online form and tracking page (public), and the officers' intake
+list, counter form and dossier page. Every page calls the same services as the API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from motcua.catalogue import selectors as catalogue
+from motcua.catalogue.models import ProcedureVersion
+from motcua.catalogue.presentation import describe_fee, describe_time, money
+from motcua.core import audit
+from motcua.core.access import permission_required, principal_of
+from motcua.core.errors import MotcuaError
+from motcua.core.ratelimits import limit_public
+from motcua.dossiers import eforms, printing, selectors, services, webforms
+from motcua.dossiers.models import Channel, Dossier, Status
+from motcua.dossiers.points import receiving_point_for, receiving_points
+from motcua.payments import selectors as payment_selectors
+from motcua.payments.tokens import payment_token
+
+
+def _form_context(
+    request: HttpRequest,
+    version: ProcedureVersion,
+    province_code: str,
+    values: dict[str, Any],
+    error: MotcuaError | None,
+) -> dict[str, Any]:
+    errors = error.fields if error else {}
+    return {
+        "version": version,
+        "spec": version.spec,
+        "time_text": describe_time(version.time),
+        "fee_text": describe_fee(version.fee),
+        "sections": webforms.rows(version, values, errors, webforms.commune_choices(province_code)),
+        "documents": [
+            {
+                **document,
+                "errors": [str(m) for m in errors.get(f"documents.{document['code']}", ())],
+            }
+            for document in version.documents
+        ],
+        "error": error,
+        "general_errors": [
+            str(m) for key in ("__all__", "documents", "data") for m in errors.get(key, ())
+        ],
+        "form_token": values.get("form_token") or webforms.new_token(),
+    }
+
+
+# Public pages ------------------------------------------------------------------------------
+
+
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    """The citizen's online form for one procedure."""
+    limit_public(request, "online_submission")
+    version = catalogue.offered_procedure(code)
+    values: dict[str, Any] = {}
+    error = None
+    if request.method == "POST":
+        try:
+            submission, values = webforms.read_submission(request, version, counter=False)
+            dossier = services.submit_dossier(
+                submission=submission,
+                channel=Channel.ONLINE,
+                key=webforms.submission_key(request, submission.applicant.id_number),
+                ip=audit.client_ip(request),
+            )
+        except MotcuaError as problem:
+            error = problem
+            values = values or {key: request.POST.get(key, "") for key in request.POST}
+        else:
+            messages.success(
+                request,
+                _("Dossier %(code)s was submitted. Keep this page's address to follow it.")
+                % {"code": dossier.code},
+            )
+            return redirect(_track_url(dossier))
+    context = _form_context(request, version, settings.PROVINCE_CODE, values, error)
+    status = 400 if error else 200
+    return render(request, "dossiers/apply.html", context, status=status)
+
+
+def _track_url(dossier: Dossier) -> str:
+    return f"{reverse('dossiers:track')}?{urlencode({'code': dossier.code, 's': dossier.tracking_secret})}"
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    """Follow a dossier by its code and the secret printed in the slip's QR code."""
+    limit_public(request, "tracking")
+    code, secret = request.GET.get("code", "").strip(), request.GET.get("s", "").strip()
+    dossier = None
+    not_found = False
+    if code or secret:
+        try:
+            dossier = selectors.tracked_dossier(code, secret)
+        except MotcuaError:
+            not_found = True
+    context: dict[str, Any] = {
+        "code": code,
+        "secret": secret,
+        "dossier": dossier,
+        "not_found": not_found,
+    }
+    if dossier is not None:
+        payment = payment_selectors.open_payment(dossier.code)
+        context |= {
+            "events": list(dossier.events.all()),
+            "slips": list(dossier.slips.all()),
+            "payment": payment,
+            "payment_token": payment_token(payment) if payment else "",
+            "fee_text": money(dossier.fee_amount) if dossier.fee_amount else "",
+            "return_to": _track_url(dossier),
+        }
+    return render(request, "dossiers/track.html", context, status=404 if not_found else 200)
+
+
+def tracked_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
+    limit_public(request, "tracking")
+    dossier = selectors.tracked_dossier(request.GET.get("code", ""), request.GET.get("s", ""))
+    return printing.slip_response(dossier, slip_id)
+
+
+# Staff pages -------------------------------------------------------------------------------
+
+
+@permission_required("dossier.view")
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    status_text = request.GET.get("status", "")
+    status = (
+        int(status_text) if status_text.isdigit() and int(status_text) in Status.values else None
+    )
+    query = request.GET.get("q", "")[:100]
+    found = selectors.dossiers_for(principal, status=status, query=query)
+    page = Paginator(found, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dossiers/list.html",
+        {
+            "page": page,
+            "q": query,
+            "status": status,
+            "statuses": Status.choices,
+            "waiting": selectors.awaiting_receipt(principal).count(),
+            "may_receive": principal.has("dossier.receive") and bool(principal.service_point_ids),
+            "points": receiving_points(principal),
+        },
+    )
+
+
+@permission_required("dossier.receive")
+def receive_choose(request: HttpRequest) -> HttpResponse:
+    """The counter: pick the procedure of the walk-in's request."""
+    query = request.GET.get("q", "")[:100]
+    return render(
+        request,
+        "dossiers/receive_choose.html",
+        {"q": query, "procedures": catalogue.offered_procedures(query=query)[:50]},
+    )
+
+
+@permission_required("dossier.receive")
+def receive(request: HttpRequest, code: str) -> HttpResponse:
+    """The counter form: the applicant, the procedure's data, the documents checklist, and the
+    officer's decision, filed as one action."""
+    principal = principal_of(request)
+    version = catalogue.offered_procedure(code)
+    points = receiving_points(principal)
+    values: dict[str, Any] = {}
+    error = None
+    if request.method == "POST":
+        try:
+            point_text = request.POST.get("service_point", "")
+            point = receiving_point_for(
+                principal, int(point_text) if point_text.isdigit() else None
+            )
+            submission, values = webforms.read_submission(request, version, counter=True)
+            decision = request.POST.get("decision", "")
+            items = tuple(request.POST.get(f"items_{decision}", "").splitlines())
+            dossier = services.submit_dossier(
+                submission=submission,
+                channel=Channel.POST
+                if request.POST.get("channel") == Channel.POST
+                else Channel.COUNTER,
+                actor=request.user,
+                point=point,
+                key=webforms.submission_key(request, submission.applicant.id_number),
+                outcome=services.Outcome(decision, items),
+                ip=audit.client_ip(request),
+            )
+        except MotcuaError as problem:
+            error = problem
+            values = values or {key: request.POST.get(key, "") for key in request.POST}
+        else:
+            messages.success(
+                request,
+                _("Dossier %(code)s: %(status)s.")
+                % {"code": dossier.code, "status": dossier.get_status_display()},
+            )
+            return redirect("dossiers:detail", code=dossier.code)
+    if not values and points:
+        values = {"commune": points[0].commune.code if points[0].commune else ""}
+    context = _form_context(
+        request, version, points[0].province.code if points else "", values, error
+    )
+    context["points"] = points
+    context["selected_point"] = values.get("service_point", "")
+    return render(request, "dossiers/receive.html", context, status=400 if error else 200)
+
+
+@permission_required("dossier.view")
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    principal = principal_of(request)
+    dossier = selectors.dossier_for(principal, code, request=request)
+    return render(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "data_rows": [
+                (field.title, dossier.data[field.name])
+                for field in eforms.form_fields(dossier.version.spec["form"])
+                if field.name in dossier.data
+            ],
+            "documents": list(dossier.documents.all()),
+            "events": list(dossier.events.select_related("actor")),
+            "slips": list(dossier.slips.all()),
+            "payments": payment_selectors.payments_for(dossier.code),
+            "may_decide": principal.has("dossier.receive")
+            and dossier.status in services.AWAITING_RECEIPT,
+            "fee_text": money(dossier.fee_amount)
+            if dossier.fee_amount is not None
+            else _("set by the province"),
+            "tracking_url": printing.tracking_url(dossier),
+        },
+    )
+
+
+@require_POST
+@permission_required("dossier.receive")
+def decide(request: HttpRequest, code: str) -> HttpResponse:
+    principal = principal_of(request)
+    dossier = selectors.dossier_for(principal, code, request=request)
+    decision = request.POST.get("decision", "")
+    revision = request.POST.get("revision", "")
+    try:
+        services.decide(
+            dossier=dossier,
+            outcome=services.Outcome(
+                decision,
+                tuple(request.POST.get(f"items_{decision}", "").splitlines()),
+                int(revision) if revision.isdigit() else None,
+            ),
+            actor=request.user,
+            ip=audit.client_ip(request),
+        )
+    except MotcuaError as problem:
+        messages.error(request, problem.message)
+        for field_messages in problem.fields.values():
+            for message in field_messages:
+                messages.error(request, message)
+    return redirect("dossiers:detail", code=code)
+
+
+@permission_required("dossier.view")
+def slip_pdf(request: HttpRequest, code: str, slip_id: int) -> HttpResponse:
+    dossier = selectors.dossier_for(principal_of(request), code, request=request)
+    return printing.slip_response(dossier, slip_id)

@@ -1,0 +1,186 @@
+"""The dossier form of the pages (the citizen's online form and the counter's): fields laid out
+from the procedure's e-form, a submission read back from the POST, and errors placed by field.
+
+HTML names: `applicant.<field>`, `data.<field>`, `commune`, `file.<document>` (an upload) and
+`paper.<document>` (handed in on paper, at the counter). Errors come back from the services
+under the same keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from motcua.catalogue.models import ProcedureVersion
+from motcua.core.errors import MotcuaError
+from motcua.dossiers import eforms
+from motcua.dossiers.intake import Applicant, Submission, UploadedFile
+from motcua.organisation.models import Commune
+
+TOKEN_SALT = "motcua.dossiers.form-token"
+TOKEN_MAX_AGE = 24 * 3600
+
+APPLICANT_FIELDS = [
+    # name, label, kind, required, max length
+    ("name", gettext_lazy("Full name"), "text", True, 100),
+    ("id_number", gettext_lazy("Personal identity number (12 digits)"), "text", True, 12),
+    ("birth_date", gettext_lazy("Date of birth"), "date", True, None),
+    ("address", gettext_lazy("Place of residence"), "text", True, 300),
+    ("phone", gettext_lazy("Phone"), "tel", False, 20),
+    ("email", gettext_lazy("Email (to receive the slips)"), "email", False, 254),
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One input as the template draws it."""
+
+    name: str
+    label: str
+    kind: str
+    required: bool
+    value: Any = ""
+    errors: tuple[str, ...] = ()
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def new_token() -> str:
+    """A one-time token for one form: resubmitting the same form finds the first dossier."""
+    return signing.dumps(secrets.token_urlsafe(16), salt=TOKEN_SALT)
+
+
+def submission_key(request: HttpRequest, id_number: str) -> str | None:
+    token = request.POST.get("form_token", "")
+    try:
+        signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return f"form:{token}:{id_number.replace(' ', '')}"
+
+
+def commune_choices(province_code: str) -> tuple[tuple[str, str], ...]:
+    communes = Commune.objects.filter(province__code=province_code).order_by("name")
+    return tuple((commune.code, commune.name) for commune in communes)
+
+
+def rows(
+    version: ProcedureVersion,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    communes: tuple[tuple[str, str], ...],
+) -> dict[str, list[Row]]:
+    """The rows of the three sections: applicant, the procedure's data, the commune."""
+
+    def errs(name: str) -> tuple[str, ...]:
+        return tuple(str(message) for message in errors.get(name, ()))
+
+    applicant = [
+        Row(
+            f"applicant.{name}",
+            str(label),
+            kind,
+            required,
+            values.get(f"applicant.{name}", ""),
+            errs(f"applicant.{name}"),
+            max_length=length,
+        )
+        for name, label, kind, required, length in APPLICANT_FIELDS
+    ]
+    commune_field = version.spec.get("routing", {}).get("commune_field")
+    data = []
+    for field in eforms.form_fields(version.spec["form"]):
+        name = f"data.{field.name}"
+        choices = tuple((choice, choice) for choice in field.choices)
+        kind = field.kind
+        if field.name == commune_field:
+            kind, choices = "choice", communes
+        data.append(
+            Row(
+                name,
+                field.title,
+                kind,
+                field.required,
+                values.get(name, ""),
+                errs(name),
+                field.help,
+                choices,
+                field.max_length,
+                field.minimum,
+                field.maximum,
+            )
+        )
+    where = []
+    if not commune_field:
+        where.append(
+            Row(
+                "commune",
+                _("Commune-level unit whose agency handles the dossier"),
+                "choice",
+                True,
+                values.get("commune", ""),
+                errs("commune") + errs("unknown_commune"),
+                choices=communes,
+            )
+        )
+    return {"applicant": applicant, "data": data, "where": where}
+
+
+def read_submission(
+    request: HttpRequest, version: ProcedureVersion, *, counter: bool
+) -> tuple[Submission, dict[str, Any]]:
+    """The submission a POST carries, and the typed values to show again on error."""
+    post = request.POST
+    values = {key: post.get(key, "") for key in post if key != "csrfmiddlewaretoken"}
+    raw_data = {key[5:]: value for key, value in values.items() if key.startswith("data.")}
+    birth_text = post.get("applicant.birth_date", "").strip()
+    birth_date = None
+    if birth_text:
+        try:
+            birth_date = dt.date.fromisoformat(birth_text)
+        except ValueError as error:
+            raise MotcuaError(
+                _("The dossier has problems; nothing was submitted. Please correct them."),
+                code="invalid_dossier",
+                fields={"applicant.birth_date": [_("Enter a date as YYYY-MM-DD.")]},
+            ) from error
+    else:
+        raise MotcuaError(
+            _("The dossier has problems; nothing was submitted. Please correct them."),
+            code="invalid_dossier",
+            fields={"applicant.birth_date": [_("This field is required.")]},
+        )
+    documents = [document["code"] for document in version.documents]
+    files = {
+        code: UploadedFile(upload.name, upload.read())
+        for code in documents
+        if (upload := request.FILES.get(f"file.{code}")) is not None
+    }
+    on_paper = frozenset(code for code in documents if counter and post.get(f"paper.{code}"))
+    submission = Submission(
+        procedure_code=version.procedure.code,
+        applicant=Applicant(
+            name=post.get("applicant.name", ""),
+            id_number=post.get("applicant.id_number", ""),
+            address=post.get("applicant.address", ""),
+            birth_date=birth_date,
+            phone=post.get("applicant.phone", ""),
+            email=post.get("applicant.email", ""),
+        ),
+        data=eforms.from_strings(version.spec["form"], raw_data),
+        commune_code=post.get("commune") or None,
+        files=files,
+        on_paper=on_paper,
+        queue_ticket=post.get("queue_ticket", "").strip(),
+    )
+    return submission, values
