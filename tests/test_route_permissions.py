@@ -132,6 +132,13 @@ ROUTES: dict[str, Route] = {
     "api:dossier_slip_pdf": Route("dossier.view", objects="slip"),
     "api:public_dossiers_create": Route(PUBLIC, method="post", body=ONLINE_BODY),
     "api:public_tracking": Route(PUBLIC, args=("x",), query="s=y", expect=frozenset({404})),
+    # Payments are public: a citizen pays without a staff login. Without the signed token or
+    # the gateway's signed parameters nobody gets anything (tests/payments check the rest).
+    "payments:payment": Route(PUBLIC, args=(0,), query="token=x", expect=frozenset({404})),
+    "payments:start": Route(PUBLIC, args=(0,), method="post", expect=frozenset({404})),
+    "payments:return": Route(PUBLIC, expect=frozenset({400})),
+    "payments:ipn": Route(PUBLIC, method="post"),
+    "payments:gateway_pay": Route(PUBLIC, expect=frozenset({400})),
 }
 
 # What each user's jurisdiction reaches (keys of the Org's points and agencies).

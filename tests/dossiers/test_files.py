@@ -349,3 +349,15 @@ def test_the_error_serialises_for_the_api() -> None:
         "detail": f"The file notes.txt {NOT_ACCEPTED}",
         "fields": {},
     }
+
+
+def test_truncated_images_are_refused_even_after_weasyprint_loosened_pillow() -> None:
+    """WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES on import (slips import it)."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = make_image("JPEG", quality=90)
+    error = refused("scan.jpg", data[:-10])
+    assert str(error.message) == "The file scan.jpg is a damaged or incomplete JPEG image."
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored for WeasyPrint

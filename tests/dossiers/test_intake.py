@@ -41,7 +41,8 @@ def test_an_online_dossier_waits_newly_registered_at_the_commune_centre(intake_o
     assert dossier.code == "000.01.30.H22-261126-0001"
     # 3 pages: 2,000 + 2,000 + 1,000 đ per copy, 2 copies.
     assert dossier.fee_amount == 10_000
-    assert dossier.received_at is None and dossier.due_at is None
+    assert dossier.received_at is None
+    assert dossier.due_at is None
     documents = {d.requirement: d for d in dossier.documents.all()}
     assert documents["ban_sao"].state == "submitted"
     assert (documents["ban_sao"].content_type, documents["ban_sao"].pages) == ("application/pdf", 3)

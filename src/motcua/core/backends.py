@@ -16,6 +16,10 @@ APP_PERMISSION = {
     "auth": "staff.manage",
     "core": "jobs.view",
     "django_tasks_database": "jobs.view",
+    # Payments and dossiers are records, read (never edited) in the admin by those who may
+    # read the audit log; every change goes through the services.
+    "payments": "audit.view",
+    "dossiers": "audit.view",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {

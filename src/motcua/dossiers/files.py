@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from motcua.core.errors import MotcuaError
@@ -109,8 +112,31 @@ def _count_pdf_pages(name: str, data: bytes) -> int:
     return pages
 
 
+_strict_lock = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Make Pillow refuse truncated images while we decode. WeasyPrint, imported to render
+    slips, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would let a cut-off scan
+    through."""
+    with _strict_lock:
+        tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def _decode_image(name: str, data: bytes, file_type: _Type) -> int:
     """Decode every frame fully and return the frame count."""
+    assert file_type.pillow_format is not None
+    with _strict_decoding():
+        return _decode_frames(name, data, file_type)
+
+
+def _decode_frames(name: str, data: bytes, file_type: _Type) -> int:
     assert file_type.pillow_format is not None
     formats = [file_type.pillow_format]
     try:

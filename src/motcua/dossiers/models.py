@@ -114,7 +114,10 @@ class Dossier(models.Model):
     tracking_secret = models.CharField(max_length=32, default=new_tracking_secret, editable=False)
     # The key a retried submission repeats (Idempotency-Key, or the web form's one-time
     # token), so that it finds this dossier instead of making a second one.
-    submission_key = models.CharField(max_length=200, unique=True, null=True, editable=False)
+    # NULL, not "", for dossiers filed without a key: a unique column admits many NULLs only.
+    submission_key = models.CharField(  # noqa: DJ001
+        max_length=200, unique=True, null=True, editable=False
+    )
     revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
@@ -146,6 +149,9 @@ class DailySequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "day"], name="one_sequence_per_agency_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"
 
 
 class DossierDocument(models.Model):

@@ -23,12 +23,22 @@ FORM_LABELS = {
     "certified_copy": "Bản sao có chứng thực",
     "show": "Bản chính (xuất trình để đối chiếu)",
 }
-SLIP_SUFFIX = {Slip.Kind.RECEIPT: "TN", Slip.Kind.SUPPLEMENT: "BS", Slip.Kind.REFUSAL: "TC"}
+SLIP_SUFFIX: dict[str, str] = {
+    Slip.Kind.RECEIPT: "TN",
+    Slip.Kind.SUPPLEMENT: "BS",
+    Slip.Kind.REFUSAL: "TC",
+}
+
+
+def tracking_path(dossier: Dossier) -> str:
+    """The dossier's public tracking page, with the secret that opens it."""
+    query = urlencode({"code": dossier.code, "s": dossier.tracking_secret})
+    return f"{reverse('dossiers:track')}?{query}"
 
 
 def tracking_url(dossier: Dossier) -> str:
-    query = urlencode({"code": dossier.code, "s": dossier.tracking_secret})
-    return f"{settings.PUBLIC_URL}{reverse('dossiers:track')}?{query}"
+    """The same as an absolute address, for QR codes and mail."""
+    return settings.PUBLIC_URL + tracking_path(dossier)
 
 
 def layout(slip: Slip) -> slips.Slip:

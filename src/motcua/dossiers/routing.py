@@ -22,6 +22,7 @@ class Route:
     commune: Commune
     competent_agency: Agency
     receiving_point: ServicePoint
+    receiving_agency: Agency  # the point's managing agency: its code begins the dossier's
 
 
 def target_commune(
@@ -131,6 +132,14 @@ def route(
     commune = target_commune(version, data, commune_code, province_code)
     agency = competent_agency(version, commune)
     if point is None:
-        return Route(commune, agency, online_point(agency, commune))
-    check_point_may_receive(version, point, agency)
-    return Route(commune, agency, point)
+        point = online_point(agency, commune)
+    else:
+        check_point_may_receive(version, point, agency)
+    if point.agency is None:
+        raise MotcuaError(
+            _("%(point)s has no managing agency yet: its administrator must set one.")
+            % {"point": point.name},
+            code="no_managing_agency",
+            status=409,
+        )
+    return Route(commune, agency, point, point.agency)

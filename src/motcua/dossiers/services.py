@@ -74,13 +74,6 @@ def submit_dossier(
         point=point,
         province_code=version_province(point),
     )
-    if route.receiving_point.agency is None:
-        raise MotcuaError(
-            _("%(point)s has no managing agency yet: its administrator must set one.")
-            % {"point": route.receiving_point.name},
-            code="no_managing_agency",
-            status=409,
-        )
     written: list[str] = []
     try:
         return _file(submission, version, channel, route, files, actor, key, outcome, ip, written)
@@ -118,14 +111,14 @@ def _file(
     applicant = submission.applicant
     staff = actor if getattr(actor, "is_authenticated", False) else None
     dossier = Dossier.objects.create(
-        code=next_code(point.agency, now),  # type: ignore[arg-type]
+        code=next_code(route.receiving_agency, now),
         procedure=version.procedure,
         version=version,
         channel=channel,
         status=Status.NEW,
         province=point.province,
         receiving_point=point,
-        receiving_agency=point.agency,
+        receiving_agency=route.receiving_agency,
         competent_agency=route.competent_agency,
         commune=route.commune,
         applicant_name=applicant.name.strip(),
@@ -198,7 +191,7 @@ def _attach(row: DossierDocument, checked: CheckedFile | None, written: list[str
     facts = checked.facts
     name = f"{row.requirement}-{facts.sha256[:12]}{facts.extension}"
     row.file.save(name, ContentFile(checked.upload.data), save=False)
-    written.append(row.file.name)
+    written.append(str(row.file.name))
     row.original_name = checked.upload.name[:255]
     row.content_type = facts.content_type
     row.size = facts.size

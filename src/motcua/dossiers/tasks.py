@@ -8,7 +8,7 @@ from motcua.core.jobs import job
 from motcua.dossiers import printing
 from motcua.dossiers.models import Slip
 
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     Slip.Kind.RECEIPT: "Giấy tiếp nhận hồ sơ và hẹn trả kết quả — hồ sơ {code}",
     Slip.Kind.SUPPLEMENT: "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ — hồ sơ {code}",
     Slip.Kind.REFUSAL: "Phiếu từ chối tiếp nhận hồ sơ — hồ sơ {code}",

@@ -4,14 +4,12 @@ list, counter form and dossier page. Every page calls the same services as the A
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +21,7 @@ from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError
 from motcua.core.ratelimits import limit_public
 from motcua.dossiers import eforms, printing, selectors, services, webforms
-from motcua.dossiers.models import Channel, Dossier, Status
+from motcua.dossiers.models import Channel, Status
 from motcua.dossiers.points import receiving_point_for, receiving_points
 from motcua.payments import selectors as payment_selectors
 from motcua.payments.tokens import payment_token
@@ -85,14 +83,10 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 _("Dossier %(code)s was submitted. Keep this page's address to follow it.")
                 % {"code": dossier.code},
             )
-            return redirect(_track_url(dossier))
+            return redirect(printing.tracking_path(dossier))
     context = _form_context(request, version, settings.PROVINCE_CODE, values, error)
     status = 400 if error else 200
     return render(request, "dossiers/apply.html", context, status=status)
-
-
-def _track_url(dossier: Dossier) -> str:
-    return f"{reverse('dossiers:track')}?{urlencode({'code': dossier.code, 's': dossier.tracking_secret})}"
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -120,7 +114,7 @@ def track(request: HttpRequest) -> HttpResponse:
             "payment": payment,
             "payment_token": payment_token(payment) if payment else "",
             "fee_text": money(dossier.fee_amount) if dossier.fee_amount else "",
-            "return_to": _track_url(dossier),
+            "return_to": printing.tracking_path(dossier),
         }
     return render(request, "dossiers/track.html", context, status=404 if not_found else 200)
 

@@ -24,7 +24,7 @@ from motcua.dossiers import eforms
 from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.organisation.models import Commune
 
-TOKEN_SALT = "motcua.dossiers.form-token"
+TOKEN_SALT = "motcua.dossiers.form-token"  # noqa: S105  (a signing salt, not a secret)
 TOKEN_MAX_AGE = 24 * 3600
 
 APPLICANT_FIELDS = [
@@ -162,7 +162,7 @@ def read_submission(
         )
     documents = [document["code"] for document in version.documents]
     files = {
-        code: UploadedFile(upload.name, upload.read())
+        code: UploadedFile(upload.name or code, upload.read())
         for code in documents
         if (upload := request.FILES.get(f"file.{code}")) is not None
     }

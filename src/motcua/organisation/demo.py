@@ -179,8 +179,9 @@ def _land_branch_areas(communes: list[Commune], agencies: dict[str, Agency]) -> 
         lat, lon = places[commune.code]
         nearest = min(
             LAND_BRANCH_SEATS,
-            key=lambda code: (LAND_BRANCH_SEATS[code][0] - lat) ** 2
-            + (LAND_BRANCH_SEATS[code][1] - lon) ** 2,
+            key=lambda code: (
+                (LAND_BRANCH_SEATS[code][0] - lat) ** 2 + (LAND_BRANCH_SEATS[code][1] - lon) ** 2
+            ),
         )
         branches[nearest].served_communes.add(commune)
 

@@ -1,0 +1,48 @@
+"""Dossiers in the admin: read only, for administrators. Every change goes through the
+services (pages and API), which check the state, append the event and write the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from motcua.core.admin import ReadOnlyAdmin
+from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Slip
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DocumentInline(ReadOnlyInline):
+    model = DossierDocument
+    fields = readonly_fields = ("requirement", "name", "state", "content_type", "pages", "size")
+
+
+class EventInline(ReadOnlyInline):
+    model = DossierEvent
+    fields = readonly_fields = ("at", "actor_label", "action", "from_status", "to_status", "note")
+
+
+class SlipInline(ReadOnlyInline):
+    model = Slip
+    fields = readonly_fields = ("kind", "issued_at", "issued_by", "items")
+
+
+@admin.register(Dossier)
+class DossierAdmin(ReadOnlyAdmin):
+    list_display = ["code", "version", "channel", "status", "receiving_point", "submitted_at"]
+    list_filter = ["status", "channel", "receiving_point__kind"]
+    search_fields = ["code", "applicant_name", "applicant_id_number"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["version", "receiving_point"]
+    inlines = [DocumentInline, SlipInline, EventInline]
