@@ -4,7 +4,12 @@ Each client is a counter officer of the Hạ Long commune centre, logged in with
 sending `POST /api/v1/dossiers` for the certified copy procedure 2.000815: channel "counter",
 both documents handed in on paper (no files: the request path, not file I/O), accepted at once
 (receipt, due date, fee), a fresh `Idempotency-Key` each time. The server is uvicorn started as
-a subprocess on the throwaway database, with persistent database connections.
+a subprocess on the throwaway database.
+
+Database connections: `--conn-max-age` sets the server's MOTCUA_DB_CONN_MAX_AGE (default 0).
+Under ASGI Django's persistent connections do not persist: every request opens a new one and
+the old ones are left open, so with 60 a long run fails with "too many clients"
+(Django's documentation: "When using ASGI, persistent connections should be disabled").
 
 Printed: dossiers/s, latency p50/p95/p99/max, non-2xx answers, duplicate codes, a check in the
 database that every 201 made exactly one dossier, and the CPU seconds spent by the load
@@ -14,6 +19,7 @@ exits with status 1 when an answer was not 2xx, a code repeats or the database d
 
     DATABASE_URL="postgresql:///motcua_bench_intake?host=/var/run/postgresql" \\
       .venv/bin/python benchmarks/intake.py [--clients 16] [--requests 150] [--workers 2]
+      [--conn-max-age 0]
 
 Without DATABASE_URL it runs on SQLite (and says so: the target is for PostgreSQL).
 """
@@ -344,8 +350,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (2)")
     parser.add_argument(
         "--conn-max-age",
-        default="60",
-        help="MOTCUA_DB_CONN_MAX_AGE of the server (60; Django advises 0 under ASGI)",
+        default="0",
+        help="MOTCUA_DB_CONN_MAX_AGE of the server (0: persistent ones leak under ASGI)",
     )
     return parser.parse_args()
 
@@ -384,8 +390,8 @@ def main() -> int:
         vendor = connection.vendor
         usernames = prepare(options.clients)
         print(
-            f"intake — {machine()} — {database_label(vendor)} — uvicorn --workers {options.workers}, "
-            f"MOTCUA_DB_CONN_MAX_AGE={options.conn_max_age}"
+            f"intake — {machine()} — {database_label(vendor)} — uvicorn --workers "
+            f"{options.workers}, MOTCUA_DB_CONN_MAX_AGE={options.conn_max_age}"
         )
         print(
             f"{options.clients} clients × {options.requests} requests: 2.000815 at the counter, "

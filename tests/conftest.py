@@ -37,6 +37,32 @@ def org(db):  # type: ignore[no-untyped-def]
     return build_org()
 
 
+@pytest.fixture
+def intake_org(org):  # type: ignore[no-untyped-def]
+    """The test organisation plus a land registration branch serving two communes, and the
+    procedures intake is tried with (tests/intake_data.py)."""
+    from motcua.catalogue.services import import_procedures
+    from motcua.organisation import services as organisation
+    from motcua.organisation.models import Agency
+    from tests.catalogue_data import procedure
+    from tests.intake_data import LAND_CHANGE, LOCAL_ONLY
+
+    branch = organisation.save_agency(
+        agency=Agency(
+            code="001.01.03.H22",
+            name="Chi nhánh Văn phòng Đăng ký đất đai khu vực Hạ Long",
+            kind="land_registration_branch",
+            level="province",
+            province=org.province,
+        )
+    )
+    branch.served_communes.set([org.communes["halong"], org.communes["baichay"]])
+    org.agencies["land_halong"] = branch
+    org.points["tinh"].agencies.add(branch)
+    import_procedures(documents=[procedure(), LAND_CHANGE, LOCAL_ONLY])
+    return org
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -24,7 +24,7 @@ from motcua.dossiers import services as dossier_services
 from motcua.dossiers.intake import Applicant, Submission
 from motcua.dossiers.models import Channel
 from motcua.organisation.models import Counter
-from tests.dossiers.conftest import pdf_bytes
+from tests.intake_data import pdf_bytes
 from tests.org import STAFF, Org
 
 ANONYMOUS = "anonymous"
@@ -117,6 +117,7 @@ ROUTES: dict[str, Route] = {
     "dossiers:receive": Route("dossier.receive", args=("2.000815",)),
     "dossiers:detail": Route("dossier.view", objects="dossier"),
     "dossiers:decide": Route("dossier.receive", objects="dossier", method="post"),
+    "dossiers:settle_fee": Route("dossier.receive", objects="dossier", method="post"),
     "dossiers:slip_pdf": Route("dossier.view", objects="slip"),
     "api:dossiers_create": Route(
         "dossier.receive", method="post", body=COUNTER_BODY, only=RECEIVERS

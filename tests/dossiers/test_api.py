@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from motcua.core.models import AuditEntry
 from motcua.dossiers.models import Dossier
-from tests.dossiers.conftest import BIRTH_DATE, ID_NUMBER, pdf_bytes
+from tests.intake_data import BIRTH_DATE, ID_NUMBER, pdf_bytes
 from tests.org import Org
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.db import connection
 
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier
-from tests.dossiers.conftest import certified_copy
+from tests.intake_data import certified_copy
 from tests.org import Org
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -19,7 +19,7 @@ from motcua.dossiers.intake import UploadedFile
 from motcua.dossiers.models import Channel, DailySequence, Dossier, DossierEvent, Slip, Status
 from motcua.payments.models import Payment
 from motcua.workcalendar.engine import VN_TZ
-from tests.dossiers.conftest import applicant, certified_copy, land_change
+from tests.intake_data import applicant, certified_copy, land_change
 from tests.org import Org
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from motcua.dossiers.models import Dossier, Status
-from tests.dossiers.conftest import BIRTH_DATE, ID_NUMBER, pdf_bytes
+from tests.intake_data import BIRTH_DATE, ID_NUMBER, pdf_bytes
 from tests.org import Org
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,29 @@ def test_an_officer_decides_an_online_dossier_from_its_page(intake_org: Org) -> 
     assert stale.status_code == 200
     dossier.refresh_from_db()
     assert dossier.status == Status.SUPPLEMENT
+
+
+def test_the_counter_collects_the_fee_or_records_an_exemption(intake_org: Org) -> None:
+    from motcua.payments.models import Payment
+
+    citizen = Client()
+    citizen.post(reverse("dossiers:apply", args=["2.000815"]), online_form(citizen))
+    dossier = Dossier.objects.get()
+    officer = Client()
+    officer.force_login(intake_org.users["counter_halong"])
+    officer.post(reverse("dossiers:decide", args=[dossier.code]), {"decision": "accept"})
+    page = officer.get(reverse("dossiers:detail", args=[dossier.code]))
+    assert "6.000 đ" in page.content.decode()
+    no_reason = officer.post(
+        reverse("dossiers:settle_fee", args=[dossier.code]), {"method": "exempt"}, follow=True
+    )
+    assert no_reason.status_code == 200
+    assert Payment.objects.get(reference=dossier.code).status == "due"
+    officer.post(reverse("dossiers:settle_fee", args=[dossier.code]), {"method": "cash"})
+    payment = Payment.objects.get(reference=dossier.code)
+    assert (payment.status, payment.method) == ("paid", "cash")
+    assert payment.recorded_by == intake_org.users["counter_halong"]
+    again = officer.post(
+        reverse("dossiers:settle_fee", args=[dossier.code]), {"method": "cash"}, follow=True
+    )
+    assert "No fee is owed" in again.content.decode() or "Không còn" in again.content.decode()

@@ -52,7 +52,11 @@ def layout(slip: Slip) -> slips.Slip:
         for document in dossier.documents.all()
         if document.state != DossierDocument.State.MISSING
     )
-    fee = "" if dossier.fee_amount is None else money(dossier.fee_amount)
+    fee_schedule = dossier.version.fee
+    if dossier.fee_amount is None:  # the province has not set an amount: say what applies
+        fee = fee_schedule.get("note", "")
+    else:
+        fee = money(dossier.fee_amount) if dossier.fee_amount else fee_schedule.get("note", "0 đ")
     return slips.Slip(
         kind=slip.kind,
         number=f"{dossier.code.rsplit('-', 1)[-1]}/{SLIP_SUFFIX[slip.kind]}",

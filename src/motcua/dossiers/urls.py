@@ -15,5 +15,6 @@ urlpatterns = [
     path("dossiers/receive/<str:code>/", views.receive, name="receive"),
     path("dossiers/<str:code>/", views.detail, name="detail"),
     path("dossiers/<str:code>/decision", views.decide, name="decide"),
+    path("dossiers/<str:code>/fee", views.settle_fee, name="settle_fee"),
     path("dossiers/<str:code>/slips/<int:slip_id>.pdf", views.slip_pdf, name="slip_pdf"),
 ]

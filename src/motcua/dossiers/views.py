@@ -24,6 +24,7 @@ from motcua.dossiers import eforms, printing, selectors, services, webforms
 from motcua.dossiers.models import Channel, Status
 from motcua.dossiers.points import receiving_point_for, receiving_points
 from motcua.payments import selectors as payment_selectors
+from motcua.payments import services as payments
 from motcua.payments.tokens import payment_token
 
 
@@ -107,7 +108,8 @@ def track(request: HttpRequest) -> HttpResponse:
         "not_found": not_found,
     }
     if dossier is not None:
-        payment = payment_selectors.open_payment(dossier.code)
+        payments = payment_selectors.payments_for(dossier.code)
+        payment = payments[-1] if payments else None
         context |= {
             "events": list(dossier.events.all()),
             "slips": list(dossier.slips.all()),
@@ -231,6 +233,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "events": list(dossier.events.select_related("actor")),
             "slips": list(dossier.slips.all()),
             "payments": payment_selectors.payments_for(dossier.code),
+            "open_payment": payment_selectors.open_payment(dossier.code),
+            "may_collect": principal.has("dossier.receive"),
             "may_decide": principal.has("dossier.receive")
             and dossier.status in services.AWAITING_RECEIPT,
             "fee_text": money(dossier.fee_amount)
@@ -264,6 +268,36 @@ def decide(request: HttpRequest, code: str) -> HttpResponse:
         for field_messages in problem.fields.values():
             for message in field_messages:
                 messages.error(request, message)
+    return redirect("dossiers:detail", code=code)
+
+
+@require_POST
+@permission_required("dossier.receive")
+def settle_fee(request: HttpRequest, code: str) -> HttpResponse:
+    """The counter collects the fee (cash or card) or records an exemption with its reason."""
+    dossier = selectors.dossier_for(principal_of(request), code, request=request)
+    payment = payment_selectors.open_payment(dossier.code)
+    how = request.POST.get("method", "")
+    try:
+        if payment is None:
+            raise MotcuaError(
+                _("No fee is owed for this dossier."), code="nothing_owed", status=409
+            )
+        if how == "exempt":
+            payments.exempt_payment(
+                payment=payment,
+                reason=request.POST.get("reason", ""),
+                actor=request.user,
+                ip=audit.client_ip(request),
+            )
+        else:
+            payments.record_counter_payment(
+                payment=payment, method=how, actor=request.user, ip=audit.client_ip(request)
+            )
+    except MotcuaError as problem:
+        messages.error(request, problem.message)
+    else:
+        messages.success(request, _("The fee of dossier %(code)s is settled.") % {"code": code})
     return redirect("dossiers:detail", code=code)
 
 
