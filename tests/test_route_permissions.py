@@ -111,6 +111,7 @@ ROUTES: dict[str, Route] = {
     # Dossiers
     "dossiers:apply": Route(PUBLIC, args=("2.000815",)),
     "dossiers:track": Route(PUBLIC),
+    "dossiers:track_supplement": Route(PUBLIC, method="post", expect=frozenset({404})),
     "dossiers:tracked_slip": Route(PUBLIC, args=(0,), query="code=x&s=y", expect=frozenset({404})),
     "dossiers:list": Route("dossier.view", lists="dossier"),
     "dossiers:receive_choose": Route("dossier.receive"),
@@ -118,6 +119,7 @@ ROUTES: dict[str, Route] = {
     "dossiers:detail": Route("dossier.view", objects="dossier"),
     "dossiers:decide": Route("dossier.receive", objects="dossier", method="post"),
     "dossiers:settle_fee": Route("dossier.receive", objects="dossier", method="post"),
+    "dossiers:supplement": Route("dossier.receive", objects="dossier", method="post"),
     "dossiers:slip_pdf": Route("dossier.view", objects="slip"),
     "api:dossiers_create": Route(
         "dossier.receive", method="post", body=COUNTER_BODY, only=RECEIVERS

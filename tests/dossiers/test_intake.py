@@ -4,6 +4,7 @@ outcomes at receipt, idempotent retries."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import translation
+from pypdf import PdfWriter
 
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.models import AuditEntry
@@ -19,7 +21,7 @@ from motcua.dossiers.intake import UploadedFile
 from motcua.dossiers.models import Channel, DailySequence, Dossier, DossierEvent, Slip, Status
 from motcua.payments.models import Payment
 from motcua.workcalendar.engine import VN_TZ
-from tests.intake_data import applicant, certified_copy, land_change
+from tests.intake_data import applicant, certified_copy, land_change, pdf_bytes
 from tests.org import Org
 
 pytestmark = pytest.mark.django_db
@@ -222,6 +224,15 @@ def test_a_stale_revision_is_refused(intake_org: Org) -> None:
     assert raised.value.code == "stale_dossier"
 
 
+def encrypted_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 BAD_SUBMISSIONS: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "identity number of the wrong length",
@@ -259,6 +270,34 @@ BAD_SUBMISSIONS: list[tuple[str, dict[str, Any], str, str]] = [
         "PDF, JPEG, PNG or TIFF",
     ),
     ("a mandatory file missing online", {"files": {}}, "documents.ban_sao", "Attach"),
+    (
+        "an identity number with an unknown province code",
+        {"applicant": applicant(id_number="999090012345")},
+        "applicant.id_number",
+        "999",
+    ),
+    (
+        "an encrypted PDF",
+        {
+            "files": {
+                "ban_chinh": UploadedFile("a.pdf", encrypted_pdf()),
+                "ban_sao": UploadedFile("b.pdf", pdf_bytes()),
+            }
+        },
+        "documents.ban_chinh",
+        "password",
+    ),
+    (
+        "a truncated PDF",
+        {
+            "files": {
+                "ban_chinh": UploadedFile("a.pdf", pdf_bytes()[:200]),
+                "ban_sao": UploadedFile("b.pdf", pdf_bytes()),
+            }
+        },
+        "documents.ban_chinh",
+        "damaged",
+    ),
     ("an unknown commune", {"commune_code": "99999"}, "commune", "not a commune-level unit"),
 ]
 
@@ -280,6 +319,32 @@ def test_bad_input_is_refused_with_its_field_and_stores_nothing(
     assert stored_files(media_in_tmp) == []
 
 
+@pytest.mark.parametrize(
+    ("limit", "words"),
+    [({"UPLOAD_MAX_BYTES": 300}, "larger than the limit"), ({"UPLOAD_MAX_PAGES": 2}, "at most 2")],
+)
+def test_uploads_over_the_limits_are_refused_and_nothing_is_stored(
+    intake_org: Org, settings: Any, media_in_tmp: Path, limit: dict[str, int], words: str
+) -> None:
+    for name, value in limit.items():
+        setattr(settings, name, value)
+    with translation.override("en"), pytest.raises(MotcuaError) as raised:
+        services.submit_dossier(submission=certified_copy(), channel=Channel.ONLINE)
+    assert words in " ".join(raised.value.as_dict()["fields"]["documents.ban_sao"])
+    assert not Dossier.objects.exists()
+    assert stored_files(media_in_tmp) == []
+
+
+def test_a_procedure_no_longer_offered_is_refused(intake_org: Org) -> None:
+    from motcua.catalogue.models import Procedure
+
+    Procedure.objects.filter(code="2.000815").update(active=False)
+    with pytest.raises(MotcuaError) as raised:
+        services.submit_dossier(submission=certified_copy(), channel=Channel.ONLINE)
+    assert raised.value.status == 404
+    assert not Dossier.objects.exists()
+
+
 def test_error_messages_are_vietnamese_by_default(intake_org: Org) -> None:
     with translation.override("vi"), pytest.raises(MotcuaError) as raised:
         services.submit_dossier(
@@ -298,3 +363,41 @@ def test_an_online_dossier_for_a_counter_only_procedure_is_refused(intake_org: O
     with translation.override("en"), pytest.raises(MotcuaError) as raised:
         services.submit_dossier(submission=certified_copy(), channel=Channel.ONLINE)
     assert "cannot be filed online" in " ".join(raised.value.as_dict()["fields"]["__all__"])
+
+
+def test_a_supplement_sends_the_dossier_back_to_the_check(
+    intake_org: Org, media_in_tmp: Path
+) -> None:
+    officer = intake_org.users["counter_halong"]
+    dossier = services.submit_dossier(
+        submission=certified_copy(files={"ban_chinh": UploadedFile("a.pdf", pdf_bytes())}),
+        channel=Channel.COUNTER,
+        point=intake_org.points["halong"],
+        actor=officer,
+        outcome=services.Outcome(services.SUPPLEMENT),
+    )
+    with pytest.raises(MotcuaError) as raised:
+        services.supplement_dossier(
+            dossier=dossier, files={"ban_sao": UploadedFile("b.pdf", b"%PDF-1.7 broken")}
+        )
+    assert "documents.ban_sao" in raised.value.fields
+    assert dossier.documents.get(requirement="ban_sao").state == "missing"
+    assert len(stored_files(media_in_tmp)) == 1  # only the first scan
+    services.supplement_dossier(
+        dossier=dossier, files={"ban_sao": UploadedFile("b.pdf", pdf_bytes(2))}
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == Status.NEW
+    assert dossier.documents.get(requirement="ban_sao").pages == 2
+    accepted = services.accept_dossier(dossier=dossier, actor=officer)
+    assert accepted.status == Status.RECEIVED
+    assert [e.action for e in accepted.events.all()] == [
+        "submitted",
+        "supplement_requested",
+        "supplemented",
+        "received",
+    ]
+    with pytest.raises(Conflict):
+        services.supplement_dossier(
+            dossier=dossier, files={"ban_sao": UploadedFile("b.pdf", pdf_bytes())}
+        )

@@ -183,3 +183,42 @@ def test_the_counter_collects_the_fee_or_records_an_exemption(intake_org: Org) -
         reverse("dossiers:settle_fee", args=[dossier.code]), {"method": "cash"}, follow=True
     )
     assert "No fee is owed" in again.content.decode() or "Không còn" in again.content.decode()
+
+
+def test_the_citizen_supplements_from_the_tracking_page(intake_org: Org) -> None:
+    citizen = Client()
+    citizen.post(reverse("dossiers:apply", args=["2.000815"]), online_form(citizen))
+    dossier = Dossier.objects.get()
+    officer = Client()
+    officer.force_login(intake_org.users["counter_halong"])
+    officer.post(
+        reverse("dossiers:decide", args=[dossier.code]),
+        {"decision": "supplement", "items_supplement": "Bản sao mờ, tải lại"},
+    )
+    track = citizen.get(
+        reverse("dossiers:track"), {"code": dossier.code, "s": dossier.tracking_secret}
+    )
+    assert "Bản sao mờ, tải lại" in track.content.decode()
+    assert reverse("dossiers:track_supplement") in track.content.decode()
+    wrong = citizen.post(
+        reverse("dossiers:track_supplement"),
+        {
+            "code": dossier.code,
+            "s": "guess",
+            "file.ban_sao": SimpleUploadedFile("b.pdf", pdf_bytes()),
+        },
+    )
+    assert wrong.status_code == 404
+    response = citizen.post(
+        reverse("dossiers:track_supplement"),
+        {
+            "code": dossier.code,
+            "s": dossier.tracking_secret,
+            "paper.ban_sao": "on",  # ignored: citizens hand in files, not papers
+            "file.ban_sao": SimpleUploadedFile("b2.pdf", pdf_bytes(2)),
+        },
+    )
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.NEW
+    assert dossier.documents.get(requirement="ban_sao").original_name == "b2.pdf"

@@ -21,7 +21,7 @@ from motcua.core.errors import MotcuaError
 from motcua.dossiers import eforms
 from motcua.dossiers.cccd import check_cccd
 from motcua.dossiers.files import FileFacts, inspect_upload
-from motcua.dossiers.models import Channel
+from motcua.dossiers.models import Channel, Dossier
 
 PHONE_RE = re.compile(r"^\+?[0-9 .]{9,15}$")
 
@@ -143,6 +143,35 @@ def _check_documents(
                 found.setdefault(f"documents.{code}", []).append(
                     _("Attach this document (PDF, JPEG, PNG or TIFF).")
                 )
+    return checked
+
+
+def check_supplement(
+    dossier: Dossier, files: dict[str, UploadedFile], on_paper: frozenset[str]
+) -> dict[str, CheckedFile]:
+    """The files and papers of a supplement, checked whole before anything is stored."""
+    found: dict[str, list[str]] = {}
+    known = set(dossier.documents.values_list("requirement", flat=True))
+    unknown = sorted((set(files) | on_paper) - known)
+    if unknown:
+        found.setdefault("documents", []).append(
+            _("These are not documents of this procedure: %(codes)s.")
+            % {"codes": ", ".join(unknown)}
+        )
+    if not files and not on_paper:
+        found.setdefault("documents", []).append(_("Add at least one document."))
+    checked: dict[str, CheckedFile] = {}
+    for code, upload in files.items():
+        try:
+            checked[code] = CheckedFile(upload, inspect_upload(upload.name, upload.data))
+        except MotcuaError as error:
+            found.setdefault(f"documents.{code}", []).append(str(error.message))
+    if found:
+        raise MotcuaError(
+            _("The supplement has problems; nothing was added. Please correct them."),
+            code="invalid_supplement",
+            fields=found,
+        )
     return checked
 
 

@@ -27,7 +27,14 @@ from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.events import publish
 from motcua.core.jobs import enqueue_on_commit
 from motcua.dossiers import deadlines, routing, tasks
-from motcua.dossiers.intake import CheckedFile, Submission, check_submission, missing_documents
+from motcua.dossiers.intake import (
+    CheckedFile,
+    Submission,
+    UploadedFile,
+    check_submission,
+    check_supplement,
+    missing_documents,
+)
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, Slip, Status
 from motcua.dossiers.numbering import next_code
 from motcua.organisation.models import ServicePoint
@@ -395,4 +402,56 @@ def refuse_dossier(
     _move(dossier, Status.NOT_RECEIVED, actor, "refused", "\n".join(reasons))
     _issue(dossier, Slip.Kind.REFUSAL, actor, reasons)
     audit.record(actor=actor, action="dossier.refuse", obj=dossier, new={"reasons": reasons}, ip=ip)
+    return dossier
+
+
+def supplement_dossier(
+    *,
+    dossier: Dossier,
+    files: dict[str, UploadedFile],
+    on_paper: frozenset[str] = frozenset(),
+    actor: Any = None,
+    ip: str | None = None,
+) -> Dossier:
+    """Add what a supplement request asked for (files online, papers at the counter); the
+    dossier goes back to the check at receipt."""
+    checked = check_supplement(dossier, files, on_paper)
+    written: list[str] = []
+    try:
+        return _supplement(dossier, checked, on_paper, actor, ip, written)
+    except BaseException:
+        _discard(written)
+        raise
+
+
+@transaction.atomic
+def _supplement(
+    dossier: Dossier,
+    checked: dict[str, CheckedFile],
+    on_paper: frozenset[str],
+    actor: Any,
+    ip: str | None,
+    written: list[str],
+) -> Dossier:
+    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if dossier.status != Status.SUPPLEMENT:
+        raise Conflict(
+            _("Dossier %(code)s is “%(status)s”: no supplement was asked for.")
+            % {"code": dossier.code, "status": dossier.get_status_display()},
+            code="illegal_transition",
+        )
+    rows = {row.requirement: row for row in dossier.documents.all()}
+    for code in sorted(set(checked) | on_paper):
+        row = rows[code]
+        row.state = DossierDocument.State.SUBMITTED
+        _attach(row, checked.get(code), written)
+        row.save()
+    _move(dossier, Status.NEW, actor, "supplemented", ", ".join(sorted(set(checked) | on_paper)))
+    audit.record(
+        actor=actor,
+        action="dossier.supplement",
+        obj=dossier,
+        new={"documents": sorted(set(checked) | on_paper)},
+        ip=ip,
+    )
     return dossier

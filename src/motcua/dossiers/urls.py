@@ -8,6 +8,7 @@ urlpatterns = [
     # Citizens
     path("apply/<str:code>/", views.apply, name="apply"),
     path("track/", views.track, name="track"),
+    path("track/supplement", views.track_supplement, name="track_supplement"),
     path("track/slips/<int:slip_id>.pdf", views.tracked_slip, name="tracked_slip"),
     # Staff
     path("dossiers/", views.dossier_list, name="list"),
@@ -16,5 +17,6 @@ urlpatterns = [
     path("dossiers/<str:code>/", views.detail, name="detail"),
     path("dossiers/<str:code>/decision", views.decide, name="decide"),
     path("dossiers/<str:code>/fee", views.settle_fee, name="settle_fee"),
+    path("dossiers/<str:code>/supplement", views.supplement, name="supplement"),
     path("dossiers/<str:code>/slips/<int:slip_id>.pdf", views.slip_pdf, name="slip_pdf"),
 ]

@@ -21,7 +21,8 @@ from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError
 from motcua.core.ratelimits import limit_public
 from motcua.dossiers import eforms, printing, selectors, services, webforms
-from motcua.dossiers.models import Channel, Status
+from motcua.dossiers.intake import UploadedFile
+from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.dossiers.points import receiving_point_for, receiving_points
 from motcua.payments import selectors as payment_selectors
 from motcua.payments import services as payments
@@ -113,12 +114,49 @@ def track(request: HttpRequest) -> HttpResponse:
         context |= {
             "events": list(dossier.events.all()),
             "slips": list(dossier.slips.all()),
+            "documents": list(dossier.documents.all()),
+            "awaits_supplement": dossier.status == Status.SUPPLEMENT,
             "payment": payment,
             "payment_token": payment_token(payment) if payment else "",
             "fee_text": money(dossier.fee_amount) if dossier.fee_amount else "",
             "return_to": printing.tracking_path(dossier),
         }
     return render(request, "dossiers/track.html", context, status=404 if not_found else 200)
+
+
+@require_POST
+def track_supplement(request: HttpRequest) -> HttpResponse:
+    """The applicant uploads what the supplement request asked for."""
+    limit_public(request, "online_submission")
+    dossier = selectors.tracked_dossier(request.POST.get("code", ""), request.POST.get("s", ""))
+    _supplement(request, dossier, actor=None)
+    return redirect(printing.tracking_path(dossier))
+
+
+def _supplement(request: HttpRequest, dossier: Dossier, *, actor: Any) -> None:
+    """One supplement from a page: files, and papers handed in at the counter (staff only)."""
+    codes = list(dossier.documents.values_list("requirement", flat=True))
+    files = {
+        code: UploadedFile(upload.name or code, upload.read())
+        for code in codes
+        if (upload := request.FILES.get(f"file.{code}")) is not None
+    }
+    on_paper = frozenset(c for c in codes if actor is not None and request.POST.get(f"paper.{c}"))
+    try:
+        services.supplement_dossier(
+            dossier=dossier,
+            files=files,
+            on_paper=on_paper,
+            actor=actor,
+            ip=audit.client_ip(request),
+        )
+    except MotcuaError as problem:
+        messages.error(request, problem.message)
+        for field_messages in problem.fields.values():
+            for message in field_messages:
+                messages.error(request, message)
+    else:
+        messages.success(request, _("The documents were added; the dossier will be checked again."))
 
 
 def tracked_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -140,19 +178,19 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     found = selectors.dossiers_for(principal, status=status, query=query)
     page = Paginator(found, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "dossiers/list.html",
-        {
-            "page": page,
-            "q": query,
-            "status": status,
-            "statuses": Status.choices,
-            "waiting": selectors.awaiting_receipt(principal).count(),
-            "may_receive": principal.has("dossier.receive") and bool(principal.service_point_ids),
-            "points": receiving_points(principal),
-        },
-    )
+    points = receiving_points(principal)
+    context = {
+        "page": page,
+        "q": query,
+        "status": status,
+        "statuses": Status.choices,
+        "waiting": selectors.awaiting_receipt(principal).count(),
+        "may_receive": principal.has("dossier.receive") and bool(points),
+        # New and decided dossiers of the officer's points refresh the list as they happen.
+        "live_topics": " ".join(f"service_point.{point.pk}" for point in points),
+    }
+    template = "dossiers/_results.html" if request.htmx else "dossiers/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @permission_required("dossier.receive")
@@ -237,6 +275,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "may_collect": principal.has("dossier.receive"),
             "may_decide": principal.has("dossier.receive")
             and dossier.status in services.AWAITING_RECEIPT,
+            "may_supplement": principal.has("dossier.receive")
+            and dossier.status == Status.SUPPLEMENT,
             "fee_text": money(dossier.fee_amount)
             if dossier.fee_amount is not None
             else _("set by the province"),
@@ -268,6 +308,14 @@ def decide(request: HttpRequest, code: str) -> HttpResponse:
         for field_messages in problem.fields.values():
             for message in field_messages:
                 messages.error(request, message)
+    return redirect("dossiers:detail", code=code)
+
+
+@require_POST
+@permission_required("dossier.receive")
+def supplement(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = selectors.dossier_for(principal_of(request), code, request=request)
+    _supplement(request, dossier, actor=request.user)
     return redirect("dossiers:detail", code=code)
 
 
