@@ -46,17 +46,13 @@ def layout(slip: Slip) -> slips.Slip:
     point = dossier.receiving_point
     officer = slip.issued_by
     documents = tuple(
-        slips.SlipDocument(
-            document.name, FORM_LABELS.get(document.form, document.form), document.count
-        )
+        slips.SlipDocument(document.name, _form_label(document), document.count)
         for document in dossier.documents.all()
         if document.state != DossierDocument.State.MISSING
     )
-    fee_schedule = dossier.version.fee
-    if dossier.fee_amount is None:  # the province has not set an amount: say what applies
-        fee = fee_schedule.get("note", "")
-    else:
-        fee = money(dossier.fee_amount) if dossier.fee_amount else fee_schedule.get("note", "0 đ")
+    # Free, or an amount the province sets later: the schedule's note says what applies.
+    note = dossier.version.fee.get("note", "Không thu")
+    fee = money(dossier.fee_amount) if dossier.fee_amount else note
     return slips.Slip(
         kind=slip.kind,
         number=f"{dossier.code.rsplit('-', 1)[-1]}/{SLIP_SUFFIX[slip.kind]}",
@@ -81,6 +77,12 @@ def layout(slip: Slip) -> slips.Slip:
         contact=point.phone or point.address,
         tracking_url=tracking_url(dossier),
     )
+
+
+def _form_label(document: DossierDocument) -> str:
+    if document.state == DossierDocument.State.REPLACED:
+        return "Khai thác dữ liệu điện tử (không phải nộp)"
+    return FORM_LABELS.get(document.form, document.form)
 
 
 def slip_pdf(slip_id: int) -> bytes:

@@ -362,8 +362,9 @@ def request_supplement(
             "requirement", flat=True
         )
     )
+    # Slips are Vietnamese legal documents, whatever language the officer's screen is in.
     listed = [
-        f"{document['name']}: {_('missing')}"
+        f"{document['name']} (chưa có trong hồ sơ)"
         for document in missing_documents(dossier.version, present)
     ]
     listed += _clean_items(items)
