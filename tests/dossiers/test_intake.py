@@ -401,3 +401,18 @@ def test_a_supplement_sends_the_dossier_back_to_the_check(
         services.supplement_dossier(
             dossier=dossier, files={"ban_sao": UploadedFile("b.pdf", pdf_bytes())}
         )
+
+
+@time_machine.travel(THURSDAY_MORNING, tick=False)
+def test_the_check_at_receipt_is_due_in_8_working_hours_online_and_1_day_in_person(
+    intake_org: Org,
+) -> None:
+    online = services.submit_dossier(submission=certified_copy(), channel=Channel.ONLINE)
+    in_person = services.submit_dossier(
+        submission=certified_copy(),
+        channel=Channel.COUNTER,
+        point=intake_org.points["halong"],
+        actor=intake_org.users["counter_halong"],
+    )
+    assert online.check_due_at == dt.datetime(2026, 11, 27, 10, 0, tzinfo=VN_TZ)
+    assert in_person.check_due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=VN_TZ)

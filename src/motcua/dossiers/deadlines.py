@@ -8,6 +8,7 @@ from typing import Any
 from motcua.workcalendar.engine import WorkingCalendar
 
 HOURS_PER_DAY = 8  # DOMAIN.md: deadlines in hours count 8 h per working day
+ELECTRONIC_CHANNELS = {"online", "api"}
 
 
 def due_at(
@@ -24,6 +25,14 @@ def due_at(
         return calendar.due_after_working_days(received_at, int(value))
     hours = value * HOURS_PER_DAY if time["kind"] == "working_days" else value
     return calendar.add_working_hours(received_at, hours)
+
+
+def check_due_at(channel: str, submitted_at: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    """When the check at receipt must be done (NQ 66.7/2025): a supplement request for an online
+    dossier within 8 working hours, for one handed in or posted within 1 working day."""
+    if channel in ELECTRONIC_CHANNELS:
+        return calendar.add_working_hours(submitted_at, 8)
+    return calendar.due_after_working_days(submitted_at, 1)
 
 
 def describe_statutory_time(time: dict[str, Any]) -> str:

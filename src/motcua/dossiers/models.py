@@ -110,6 +110,10 @@ class Dossier(models.Model):
         related_name="+",
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    check_due_at = models.DateTimeField(
+        _("check due at"),
+        help_text=_("When the check at receipt must be done (NQ 66.7/2025)."),
+    )
     queue_ticket = models.CharField(_("queue ticket"), max_length=20, blank=True)
     tracking_secret = models.CharField(max_length=32, default=new_tracking_secret, editable=False)
     # The key a retried submission repeats (Idempotency-Key, or the web form's one-time

@@ -79,7 +79,7 @@ def submit_dossier(
         data=submission.data,
         commune_code=submission.commune_code,
         point=point,
-        province_code=version_province(point),
+        province_code=_province_code(point),
     )
     written: list[str] = []
     try:
@@ -95,7 +95,7 @@ def submit_dossier(
         raise
 
 
-def version_province(point: ServicePoint | None) -> str:
+def _province_code(point: ServicePoint | None) -> str:
     """The province a submission is filed in: the point's, or this deployment's online."""
     return point.province.code if point is not None else settings.PROVINCE_CODE
 
@@ -138,6 +138,7 @@ def _file(
         fee_amount=_fee(version, submission.data, channel),
         submitted_at=now,
         submitted_by=staff,
+        check_due_at=deadlines.check_due_at(channel, now, calendar_for(point.province.code)),
         queue_ticket=submission.queue_ticket,
         submission_key=key,
     )
@@ -291,6 +292,12 @@ def _issue(dossier: Dossier, kind: str, actor: Any, items: list[str]) -> Slip:
     return slip
 
 
+def _handed_in(dossier: Dossier) -> set[str]:
+    """The requirements handed in or replaced by shared data."""
+    documents = dossier.documents.exclude(state=DossierDocument.State.MISSING)
+    return set(documents.values_list("requirement", flat=True))
+
+
 def _clean_items(items: tuple[str, ...] | list[str]) -> list[str]:
     cleaned = [item.strip() for item in items if item and item.strip()]
     if any(len(item) > 500 for item in cleaned):
@@ -313,12 +320,7 @@ def accept_dossier(
 ) -> Dossier:
     """The dossier is complete: receive it, set its due instant, issue the receipt."""
     dossier = _locked(dossier, revision)
-    present = set(
-        dossier.documents.exclude(state=DossierDocument.State.MISSING).values_list(
-            "requirement", flat=True
-        )
-    )
-    missing = missing_documents(dossier.version, present)
+    missing = missing_documents(dossier.version, _handed_in(dossier))
     if missing:
         raise Conflict(
             _("The dossier is incomplete (%(names)s): request a supplement instead.")
@@ -357,15 +359,10 @@ def request_supplement(
     """Ask for everything missing at once: every mandatory document not handed in, plus the
     officer's own items."""
     dossier = _locked(dossier, revision)
-    present = set(
-        dossier.documents.exclude(state=DossierDocument.State.MISSING).values_list(
-            "requirement", flat=True
-        )
-    )
     # Slips are Vietnamese legal documents, whatever language the officer's screen is in.
     listed = [
         f"{document['name']} (chưa có trong hồ sơ)"
-        for document in missing_documents(dossier.version, present)
+        for document in missing_documents(dossier.version, _handed_in(dossier))
     ]
     listed += _clean_items(items)
     if not listed:

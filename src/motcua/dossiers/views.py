@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -185,6 +186,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "statuses": Status.choices,
         "waiting": selectors.awaiting_receipt(principal).count(),
+        "now": timezone.now(),
         "may_receive": principal.has("dossier.receive") and bool(points),
         # New and decided dossiers of the officer's points refresh the list as they happen.
         "live_topics": " ".join(f"service_point.{point.pk}" for point in points),
