@@ -111,21 +111,15 @@ class EventOut(Schema):
     note: str
 
 
-class DossierSummaryOut(Schema):
-    id: int
+class DossierHeadOut(Schema):
+    """What every view of a dossier starts with."""
+
     code: str
-    procedure: str
     procedure_name: str
-    channel: str
     status: int = Field(description="National portal status code (1–10).")
     status_name: str
-    applicant_name: str
     submitted_at: dt.datetime
     due_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_procedure(obj: Dossier) -> str:
-        return obj.procedure.code
 
     @staticmethod
     def resolve_procedure_name(obj: Dossier) -> str:
@@ -134,6 +128,17 @@ class DossierSummaryOut(Schema):
     @staticmethod
     def resolve_status_name(obj: Dossier) -> str:
         return str(obj.get_status_display())
+
+
+class DossierSummaryOut(DossierHeadOut):
+    id: int
+    procedure: str
+    channel: str
+    applicant_name: str
+
+    @staticmethod
+    def resolve_procedure(obj: Dossier) -> str:
+        return obj.procedure.code
 
 
 class DossierOut(DossierSummaryOut):
@@ -182,29 +187,15 @@ class DossierOut(DossierSummaryOut):
         return list(obj.events.all())
 
 
-class TrackingOut(Schema):
+class TrackingOut(DossierHeadOut):
     """What anyone holding the code and the secret may read: no personal data but initials."""
 
-    code: str
-    procedure_name: str
-    status: int
-    status_name: str
     applicant_initials: str
     receiving_point: str
-    submitted_at: dt.datetime
     received_at: dt.datetime | None
-    due_at: dt.datetime | None
     tracking_url: str
     steps: list[EventOut]
     slips: list[SlipOut]
-
-    @staticmethod
-    def resolve_procedure_name(obj: Dossier) -> str:
-        return obj.version.name
-
-    @staticmethod
-    def resolve_status_name(obj: Dossier) -> str:
-        return str(obj.get_status_display())
 
     @staticmethod
     def resolve_receiving_point(obj: Dossier) -> str:

@@ -252,6 +252,7 @@ def receive(request: HttpRequest, code: str) -> HttpResponse:
     )
     context["points"] = points
     context["selected_point"] = values.get("service_point", "")
+    context["queue_ticket"] = values.get("queue_ticket", "")
     return render(request, "dossiers/receive.html", context, status=400 if error else 200)
 
 
