@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from motcua.dossiers.models import Dossier, Status
 from motcua.payments.models import Payment
@@ -35,6 +35,18 @@ def fill_applicant(page: Page, name: str) -> None:
     page.get_by_label("Nơi cư trú").fill("Tổ 3, khu 5, phường Bãi Cháy")
 
 
+def quiet_event_stream(context: BrowserContext) -> None:
+    """Answer live.js with a stream that ends at once (and asks for no retry for 10 minutes):
+    the test server's threads would otherwise keep the streams, and their subscriptions, open
+    after the test (tests/core/test_events.py covers live events)."""
+    context.route(
+        "**/events/stream*",
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body="retry: 600000\n\n"
+        ),
+    )
+
+
 def log_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/login/")
     page.get_by_label("Tên đăng nhập").fill(username)
@@ -45,6 +57,7 @@ def log_in(page: Page, base: str, username: str) -> None:
 def test_online_certified_copy_and_counter_land_change(
     page: Page, served: str, tmp_path: Path, intake_org: Org
 ) -> None:
+    quiet_event_stream(page.context)
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     scan = tmp_path / "ban-sao.pdf"
@@ -69,7 +82,10 @@ def test_online_certified_copy_and_counter_land_change(
     tracking = page.url
 
     # The Hạ Long counter officer checks it and accepts it.
-    officer = page.context.browser.new_page()  # type: ignore[union-attr]
+    officer_context = page.context.browser.new_context()  # type: ignore[union-attr]
+    quiet_event_stream(officer_context)
+    officer = officer_context.new_page()
+    officer.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     log_in(officer, served, "counter_halong")
     officer.get_by_role("navigation", name="Điều hướng chính").get_by_role(
         "link", name="Hồ sơ"
@@ -120,4 +136,5 @@ def test_online_certified_copy_and_counter_land_change(
     ).to_be_visible()
     officer.set_viewport_size({"width": 390, "height": 844})
     officer.screenshot(path=str(ARTIFACTS / "land-dossier-phone.png"), full_page=True)
+    officer_context.close()
     assert not errors, errors
