@@ -83,13 +83,14 @@ PAYMENT_SECRET = os.environ.get("MOTCUA_PAYMENT_SECRET", "")
 
 # MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
 # MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).
-# Without a host, mail is written to the log instead.
+# Without a host, each mail is written as a file under MOTCUA_DATA_DIR/mail instead.
 EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
+    else "django.core.mail.backends.filebased.EmailBackend"
 )
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")

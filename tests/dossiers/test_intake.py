@@ -416,3 +416,30 @@ def test_the_check_at_receipt_is_due_in_8_working_hours_online_and_1_day_in_pers
     )
     assert online.check_due_at == dt.datetime(2026, 11, 27, 10, 0, tzinfo=VN_TZ)
     assert in_person.check_due_at == dt.datetime(2026, 11, 27, 17, 0, tzinfo=VN_TZ)
+
+
+def test_the_slip_is_mailed_with_its_pdf_when_the_applicant_gave_an_email(
+    intake_org: Org, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    from motcua.dossiers import tasks
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        dossier = services.submit_dossier(
+            submission=certified_copy(applicant=applicant(email="an@example.vn")),
+            channel=Channel.ONLINE,
+        )
+        services.refuse_dossier(
+            dossier=dossier, actor=intake_org.users["counter_halong"], items=("Sai thủ tục",)
+        )
+    assert len(callbacks) >= 2  # rendering and mailing wait for the commit
+    slip = dossier.slips.get()
+    tasks.email_slip.call(slip.pk)
+    (message,) = mail.outbox
+    assert message.to == ["an@example.vn"]
+    assert dossier.code in message.subject
+    assert "Sai thủ tục" in message.body
+    name, content, kind = message.attachments[0]
+    assert name == f"{dossier.code}-refusal.pdf"
+    assert (kind, content[:4]) == ("application/pdf", b"%PDF")
