@@ -1,15 +1,17 @@
 """Dossier intake over HTTP: concurrent counter officers filing complete dossiers.
 
-Each client is a counter officer of the Hạ Long commune centre, logged in with its own session,
+Each client is a counter officer of a commune centre (all at Hạ Long, or spread over the first
+`--points` centres of the province as a province-wide load is), logged in with its own session,
 sending `POST /api/v1/dossiers` for the certified copy procedure 2.000815: channel "counter",
 both documents handed in on paper (no files: the request path, not file I/O), accepted at once
 (receipt, due date, fee), a fresh `Idempotency-Key` each time. The server is uvicorn started as
 a subprocess on the throwaway database.
 
-Database connections: `--conn-max-age` sets the server's MOTCUA_DB_CONN_MAX_AGE (default 0).
-Under ASGI Django's persistent connections do not persist: every request opens a new one and
-the old ones are left open, so with 60 a long run fails with "too many clients"
-(Django's documentation: "When using ASGI, persistent connections should be disabled").
+Database connections: `--pool N` sets the server's MOTCUA_DB_POOL_SIZE (default 4 per worker;
+0: a new connection per request). Persistent connections (MOTCUA_DB_CONN_MAX_AGE) are not an
+option under ASGI: every request thread opens one and leaves it open, and a long run fails with
+"too many clients" (Django's documentation: "When using ASGI, persistent connections should be
+disabled").
 
 Printed: dossiers/s, latency p50/p95/p99/max, non-2xx answers, duplicate codes, a check in the
 database that every 201 made exactly one dossier, the CPU seconds (and per request) spent by
@@ -21,7 +23,7 @@ code repeats or the database disagrees.
 
     DATABASE_URL="postgresql:///motcua_bench_intake?host=/var/run/postgresql" \\
       .venv/bin/python benchmarks/intake.py [--clients 16] [--requests 150] [--workers 2]
-      [--conn-max-age 0]
+      [--pool 4] [--points 1]
 
 Without DATABASE_URL it runs on SQLite (and says so: the target is for PostgreSQL).
 """
@@ -50,7 +52,6 @@ import httpx
 from _bench import machine, throwaway_database
 
 PASSWORD = "bench-intake-password"  # noqa: S105  (throwaway users of a throwaway database)
-POINT_CODE = "ttpvhcc-06688"  # the Hạ Long commune centre
 WARM_UP = 5
 TARGET_RATE, TARGET_P99_MS = 150, 250
 BODY = {
@@ -63,7 +64,6 @@ BODY = {
         "birth_date": "1990-05-12",
     },
     "data": {"ten_giay_to": "Bằng tốt nghiệp", "so_trang": 2, "so_ban": 1},
-    "commune": "06688",
     "on_paper": ["ban_chinh", "ban_sao"],
     "decision": {"decision": "accept"},
 }
@@ -80,8 +80,15 @@ class Answer:
 # --- Data ------------------------------------------------------------------------------------
 
 
-def prepare(clients: int) -> list[str]:
-    """Units, demo organisation and catalogue, and `clients` counter officers at Hạ Long."""
+@dataclass(frozen=True)
+class Officer:
+    username: str
+    commune: str  # the commune of the officer's centre, whose agency handles the dossier
+
+
+def prepare(clients: int, points: int) -> list[Officer]:
+    """Units, demo organisation and catalogue, and `clients` counter officers spread over the
+    first `points` commune centres (Hạ Long first)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
@@ -95,13 +102,17 @@ def prepare(clients: int) -> list[str]:
     build_demo_organisation()
     load_catalogue()
     role = Role.objects.get(code="counter_officer")
-    point = ServicePoint.objects.get(code=POINT_CODE)
+    centres = ServicePoint.objects.filter(kind="commune_centre").select_related("commune")
+    ordered = sorted(centres, key=lambda point: (point.commune.code != "06688", point.code))
     encoded = make_password(PASSWORD)  # hashed once: the server still checks it at login
-    names = [f"bench-counter-{i:02d}" for i in range(clients)]
-    for name in names:
+    officers = []
+    for index in range(clients):
+        point = ordered[index % points]
+        name = f"bench-counter-{index:02d}"
         user = get_user_model().objects.create(username=name, password=encoded)
         grant_role(user=user, role=role, scope=point)
-    return names
+        officers.append(Officer(name, point.commune.code))
+    return officers
 
 
 def check_database(created: int, codes: set[str]) -> tuple[bool, str]:
@@ -129,7 +140,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def server_env(database_url: str, data_dir: str, conn_max_age: str) -> dict[str, str]:
+def server_env(database_url: str, data_dir: str, pool: str) -> dict[str, str]:
     return os.environ | {
         "DATABASE_URL": database_url,
         "MOTCUA_SECRET_KEY": secrets.token_urlsafe(50),
@@ -137,7 +148,7 @@ def server_env(database_url: str, data_dir: str, conn_max_age: str) -> dict[str,
         "MOTCUA_DEBUG": "false",
         "MOTCUA_ALLOWED_HOSTS": "127.0.0.1",
         "MOTCUA_STATIC_MANIFEST": "false",
-        "MOTCUA_DB_CONN_MAX_AGE": conn_max_age,
+        "MOTCUA_DB_POOL_SIZE": pool,
         "MOTCUA_LOG_LEVEL": "WARNING",
         "MOTCUA_DATA_DIR": data_dir,
         # Every client logs in from 127.0.0.1: the per-IP login limit would refuse the 11th.
@@ -147,7 +158,7 @@ def server_env(database_url: str, data_dir: str, conn_max_age: str) -> dict[str,
 
 @contextmanager
 def server(
-    database_url: str, workers: int, conn_max_age: str
+    database_url: str, workers: int, pool: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """uvicorn serving motcua on a free port; stopped (terminate, then kill) on the way out."""
     port = free_port()
@@ -159,7 +170,7 @@ def server(
     with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryFile() as log:
         os.mkdir(os.path.join(data_dir, "staticfiles"))  # whitenoise warns when it is missing
         process = subprocess.Popen(
-            command, env=server_env(database_url, data_dir, conn_max_age), stdout=log, stderr=log
+            command, env=server_env(database_url, data_dir, pool), stdout=log, stderr=log
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -199,9 +210,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 # --- Clients ---------------------------------------------------------------------------------
 
 
-def logged_in_client(base: str, username: str) -> httpx.Client:
+def logged_in_client(base: str, officer: Officer) -> httpx.Client:
     """A client holding a staff session and the CSRF token that goes with it."""
+    username = officer.username
     client = httpx.Client(base_url=base, timeout=60)
+    client.headers["X-Bench-Commune"] = officer.commune  # read by submit(); the server ignores it
     client.get("/login/").raise_for_status()
     form = {
         "username": username,
@@ -218,8 +231,9 @@ def logged_in_client(base: str, username: str) -> httpx.Client:
 
 def submit(client: httpx.Client) -> Answer:
     headers = {"Idempotency-Key": uuid.uuid4().hex}
+    body = BODY | {"commune": client.headers["X-Bench-Commune"]}
     started = time.perf_counter()
-    response = client.post("/api/v1/dossiers", json=BODY, headers=headers)
+    response = client.post("/api/v1/dossiers", json=body, headers=headers)
     seconds = time.perf_counter() - started
     code = response.json().get("code") if response.is_success else None
     return Answer(response.status_code, seconds, code, response.text[:500])
@@ -361,9 +375,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=150, help="timed requests per client")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (2)")
     parser.add_argument(
-        "--conn-max-age",
-        default="0",
-        help="MOTCUA_DB_CONN_MAX_AGE of the server (0: persistent ones leak under ASGI)",
+        "--pool", default="4", help="MOTCUA_DB_POOL_SIZE of each worker (4; 0: no pool)"
+    )
+    parser.add_argument(
+        "--points", type=int, default=1, help="commune centres the clients are spread over (1)"
     )
     return parser.parse_args()
 
@@ -376,10 +391,10 @@ def database_label(vendor: str) -> str:
     return f"PostgreSQL {connection.pg_version // 10000}"
 
 
-def measure(url: str, vendor: str, usernames: list[str], options: argparse.Namespace) -> bool:
+def measure(url: str, vendor: str, officers: list[Officer], options: argparse.Namespace) -> bool:
     """Serve, log the clients in, warm up, time the run, stop the server; report."""
-    with server(url, options.workers, options.conn_max_age) as (base, process):
-        clients = [logged_in_client(base, name) for name in usernames]
+    with server(url, options.workers, options.pool) as (base, process):
+        clients = [logged_in_client(base, officer) for officer in officers]
         try:
             warm_up, _ = load(clients, WARM_UP)
             probe_before = cpu_probe()
@@ -408,17 +423,18 @@ def main() -> int:
 
         logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request otherwise
         vendor = connection.vendor
-        usernames = prepare(options.clients)
+        officers = prepare(options.clients, options.points)
         print(
             f"intake — {machine()} — {database_label(vendor)} — uvicorn --workers "
-            f"{options.workers}, MOTCUA_DB_CONN_MAX_AGE={options.conn_max_age}"
+            f"{options.workers}, MOTCUA_DB_POOL_SIZE={options.pool}, "
+            f"{options.points} commune centre(s)"
         )
         print(
             f"{options.clients} clients × {options.requests} requests: 2.000815 at the counter, "
             "papers handed in, accepted at once"
         )
         connections.close_all()  # from here on only the server's workers use the database
-        valid = measure(url, vendor, usernames, options)
+        valid = measure(url, vendor, officers, options)
         connections.close_all()
     if not valid:
         print("INVALID RUN: see non-2xx, duplicates and database above")

@@ -176,6 +176,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA foreign_keys=ON;",
     }
+# MOTCUA_DB_POOL_SIZE: on PostgreSQL, the most connections each web or worker process keeps in
+# a pool (psycopg's). Under ASGI, persistent connections (MOTCUA_DB_CONN_MAX_AGE) leak, one per
+# request thread; a pool reuses them and caps the transactions a process runs at once. 0: no
+# pool, a new connection per request.
+DB_POOL_SIZE = int(os.environ.get("MOTCUA_DB_POOL_SIZE", "0"))
+if DB_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_SIZE,
+        "timeout": 30,
+    }
 # MOTCUA_TEST_DB_NAME: the test database's name (tests started as separate processes use it).
 # On SQLite the test database is a file, not Django's shared in-memory one: tests with threads
 # and servers then meet SQLite's real locking (WAL, busy timeout), as the demo does.

@@ -14,6 +14,7 @@ import time_machine
 from django.utils import translation
 from pypdf import PdfWriter
 
+from motcua.core import audit
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.models import AuditEntry
 from motcua.dossiers import services
@@ -443,3 +444,20 @@ def test_the_slip_is_mailed_with_its_pdf_when_the_applicant_gave_an_email(
     name, content, kind = message.attachments[0]
     assert name == f"{dossier.code}-refusal.pdf"
     assert (kind, content[:4]) == ("application/pdf", b"%PDF")
+
+
+def test_every_audit_row_of_one_dossier_shares_a_chain(intake_org: Org) -> None:
+    """One chain head locked per transaction: two receipts at once never lock two heads in
+    opposite orders (which deadlocked on PostgreSQL)."""
+    dossier = services.submit_dossier(
+        submission=certified_copy(files={}, on_paper=frozenset({"ban_chinh", "ban_sao"})),
+        channel=Channel.COUNTER,
+        point=intake_org.points["halong"],
+        actor=intake_org.users["counter_halong"],
+        outcome=services.Outcome(services.ACCEPT),
+    )
+    rows = AuditEntry.objects.filter(
+        action__in=["dossier.submit", "dossier.accept", "payments.payment.create"]
+    )
+    assert rows.count() == 3
+    assert {row.chain for row in rows} == {audit.chain_for("", "", "", dossier.code)}

@@ -61,6 +61,7 @@ def dossier_for(principal: Principal, code: str, *, request: object = None) -> D
         actor=getattr(request, "user", None),
         action="dossier.view",
         obj=dossier,
+        case=dossier.code,
         ip=audit.client_ip(request),
     )
     return dossier

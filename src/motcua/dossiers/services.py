@@ -148,6 +148,7 @@ def _file(
         actor=actor,
         action="dossier.submit",
         obj=dossier,
+        case=dossier.code,
         new={"channel": channel, "procedure": version.procedure.code, "version": version.number},
         ip=ip,
     )
@@ -248,7 +249,8 @@ def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = N
 
 def _locked(dossier: Dossier, revision: int | None) -> Dossier:
     locked = (
-        Dossier.objects.select_for_update()
+        # Lock the dossier's row only: not the procedure version or the point it joins.
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("version", "receiving_point")
         .get(pk=dossier.pk)
     )
@@ -342,7 +344,12 @@ def accept_dossier(
             actor=actor,
         )
     audit.record(
-        actor=actor, action="dossier.accept", obj=dossier, new={"due_at": dossier.due_at}, ip=ip
+        actor=actor,
+        action="dossier.accept",
+        obj=dossier,
+        case=dossier.code,
+        new={"due_at": dossier.due_at},
+        ip=ip,
     )
     return dossier
 
@@ -374,7 +381,12 @@ def request_supplement(
     _move(dossier, Status.SUPPLEMENT, actor, "supplement_requested", "\n".join(listed))
     _issue(dossier, Slip.Kind.SUPPLEMENT, actor, listed)
     audit.record(
-        actor=actor, action="dossier.request_supplement", obj=dossier, new={"items": listed}, ip=ip
+        actor=actor,
+        action="dossier.request_supplement",
+        obj=dossier,
+        case=dossier.code,
+        new={"items": listed},
+        ip=ip,
     )
     return dossier
 
@@ -399,7 +411,14 @@ def refuse_dossier(
         )
     _move(dossier, Status.NOT_RECEIVED, actor, "refused", "\n".join(reasons))
     _issue(dossier, Slip.Kind.REFUSAL, actor, reasons)
-    audit.record(actor=actor, action="dossier.refuse", obj=dossier, new={"reasons": reasons}, ip=ip)
+    audit.record(
+        actor=actor,
+        action="dossier.refuse",
+        obj=dossier,
+        case=dossier.code,
+        new={"reasons": reasons},
+        ip=ip,
+    )
     return dossier
 
 
@@ -449,6 +468,7 @@ def _supplement(
         actor=actor,
         action="dossier.supplement",
         obj=dossier,
+        case=dossier.code,
         new={"documents": sorted(set(checked) | on_paper)},
         ip=ip,
     )

@@ -69,6 +69,7 @@ def create_payment(*, reference: str, purpose: str, amount: int, actor: Any = No
                 actor=actor,
                 action="payments.payment.create",
                 obj=payment,
+                case=payment.reference,
                 new=audit.model_values(payment, ["reference", "purpose", "amount", "status"]),
             )
             return payment
@@ -137,6 +138,7 @@ def cancel_payment(
         actor=actor,
         action="payments.payment.cancel",
         obj=locked,
+        case=locked.reference,
         old=before,
         new=after | {"reason": reason.strip()},
         ip=ip,
@@ -165,6 +167,7 @@ def start_online_payment(*, payment: Payment, return_url: str, ip: str | None = 
         actor=None,
         action="payments.payment.start_online",
         obj=locked,
+        case=locked.reference,
         old=before,
         new=after | {"txn_ref": attempt.txn_ref, "amount": attempt.amount},
         ip=ip,
@@ -220,6 +223,7 @@ def settle_gateway_result(*, params: Mapping[str, str], ip: str | None = None) -
         actor=None,
         action=f"payments.attempt.{attempt.status}",
         obj=attempt,
+        case=payment.reference,
         new={
             "status": attempt.status,
             "response_code": result.response_code,
@@ -306,6 +310,7 @@ def _settle_online(
             actor=None,
             action="payments.payment.paid_twice",
             obj=payment,
+            case=payment.reference,
             new={
                 "txn_ref": attempt.txn_ref,
                 "provider_txn": result.provider_txn,
@@ -335,7 +340,15 @@ def _audit_change(
     payment: Payment, old: dict[str, Any], *, actor: Any, action: str, ip: str | None
 ) -> None:
     before, after = audit.changed_values(old, audit.model_values(payment, _AUDITED))
-    audit.record(actor=actor, action=action, obj=payment, old=before, new=after, ip=ip)
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=payment,
+        old=before,
+        new=after,
+        ip=ip,
+        case=payment.reference,
+    )
 
 
 def _announce_settled(payment: Payment) -> None:
