@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 from motcua.core import audit
 from motcua.core.errors import NotFound
 from motcua.core.permissions import Jurisdiction, Principal, scope
-from motcua.core.text import fold
 from motcua.dossiers.models import Dossier, Status
 
 DOSSIER_JURISDICTION = Jurisdiction(
@@ -77,7 +76,3 @@ def tracked_dossier(code: str, secret: str) -> Dossier:
     if dossier is None or not hmac.compare_digest(dossier.tracking_secret, secret.strip()):
         raise NotFound()
     return dossier
-
-
-def search_key(text: str) -> str:
-    return fold(text)
