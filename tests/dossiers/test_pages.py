@@ -222,3 +222,17 @@ def test_the_citizen_supplements_from_the_tracking_page(intake_org: Org) -> None
     dossier.refresh_from_db()
     assert dossier.status == Status.NEW
     assert dossier.documents.get(requirement="ban_sao").original_name == "b2.pdf"
+
+
+def test_an_empty_online_form_names_every_missing_field_at_once(intake_org: Org) -> None:
+    client = Client()
+    page = client.get(reverse("dossiers:apply", args=["2.000815"]))
+    response = client.post(
+        reverse("dossiers:apply", args=["2.000815"]), {"form_token": token_of(page)}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    for field in ["applicant.name", "applicant.birth_date", "applicant.address", "data.so_trang"]:
+        assert f'id="e-{field}"' in text, field
+    assert "Trường này là bắt buộc." in text
+    assert not Dossier.objects.exists()

@@ -34,7 +34,7 @@ class ApplicantIn(Schema):
     name: str = Field(max_length=100)
     id_number: str = Field(description="12-digit personal identity number (CCCD).")
     address: str = Field(max_length=300)
-    birth_date: dt.date | None = None
+    birth_date: dt.date
     phone: str = Field("", max_length=20)
     email: str = Field("", max_length=254)
 

@@ -96,9 +96,9 @@ def _check_applicant(applicant: Applicant, found: dict[str, list[str]]) -> None:
         problem("address", _("This field is required."))
     elif len(applicant.address) > 300:
         problem("address", _("At most %(n)d characters.") % {"n": 300})
-    if applicant.birth_date is not None and not (
-        dt.date(1900, 1, 1) <= applicant.birth_date <= dt.date.today()
-    ):
+    if applicant.birth_date is None:
+        problem("birth_date", _("This field is required."))
+    elif not dt.date(1900, 1, 1) <= applicant.birth_date <= dt.date.today():
         problem("birth_date", _("Enter a date of birth between 1900 and today."))
     try:
         check_cccd(applicant.id_number, date_of_birth=applicant.birth_date)

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalogue.models import ProcedureVersion
-from motcua.core.errors import MotcuaError
 from motcua.dossiers import eforms
 from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.organisation.models import Commune
@@ -136,6 +135,15 @@ def rows(
     return {"applicant": applicant, "data": data, "where": where}
 
 
+def _date_or_none(text: str) -> dt.date | None:
+    """A typed date, or None (then the intake checks say the date of birth is required: the
+    browser's date input lets only real dates through)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
 def read_submission(
     request: HttpRequest, version: ProcedureVersion, *, counter: bool
 ) -> tuple[Submission, dict[str, Any]]:
@@ -143,23 +151,7 @@ def read_submission(
     post = request.POST
     values = {key: post.get(key, "") for key in post if key != "csrfmiddlewaretoken"}
     raw_data = {key[5:]: value for key, value in values.items() if key.startswith("data.")}
-    birth_text = post.get("applicant.birth_date", "").strip()
-    birth_date = None
-    if birth_text:
-        try:
-            birth_date = dt.date.fromisoformat(birth_text)
-        except ValueError as error:
-            raise MotcuaError(
-                _("The dossier has problems; nothing was submitted. Please correct them."),
-                code="invalid_dossier",
-                fields={"applicant.birth_date": [_("Enter a date as YYYY-MM-DD.")]},
-            ) from error
-    else:
-        raise MotcuaError(
-            _("The dossier has problems; nothing was submitted. Please correct them."),
-            code="invalid_dossier",
-            fields={"applicant.birth_date": [_("This field is required.")]},
-        )
+    birth_date = _date_or_none(post.get("applicant.birth_date", ""))
     documents = [document["code"] for document in version.documents]
     files = {
         code: UploadedFile(upload.name or code, upload.read())
