@@ -31,6 +31,7 @@ Without DATABASE_URL it runs on SQLite (and says so: the target is for PostgreSQ
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import logging
 import os
@@ -93,14 +94,12 @@ def prepare(clients: int, points: int) -> list[Officer]:
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
 
-    from motcua.catalogue.demo import load_demo as load_catalogue
-    from motcua.organisation.demo import build_demo_organisation
     from motcua.organisation.models import Role, ServicePoint
     from motcua.organisation.services import grant_role
 
     call_command("load_units", stdout=io.StringIO())
-    build_demo_organisation()
-    load_catalogue()
+    for app in ("organisation", "workcalendar", "catalogue"):  # what `motcua demo` loads
+        importlib.import_module(f"motcua.{app}.demo").load_demo()
     role = Role.objects.get(code="counter_officer")
     centres = ServicePoint.objects.filter(kind="commune_centre").select_related("commune")
     ordered = sorted(centres, key=lambda point: (point.commune.code != "06688", point.code))

@@ -11,6 +11,7 @@ import hashlib
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 
@@ -258,6 +259,11 @@ def _files(files: list[FileIn]) -> dict[str, UploadedFile]:
     return decoded
 
 
+def _replayed(dossier: Dossier, started: dt.datetime) -> int:
+    """200 for a retry answered with the dossier a first request filed, 201 for a new one."""
+    return 200 if dossier.submitted_at < started else 201
+
+
 def _submission(payload: OnlineDossierIn, **extra: Any) -> Submission:
     applicant = payload.applicant
     return Submission(
@@ -291,7 +297,7 @@ def create_dossier(
     principal = demand(request, "dossier.receive")
     point = receiving_point_for(principal, payload.service_point)
     key = f"staff:{principal.user_id}:{idempotency_key}" if idempotency_key else None
-    existed = bool(key) and Dossier.objects.filter(submission_key=key).exists()
+    started = timezone.now()
     outcome = (
         services.Outcome(payload.decision.decision, tuple(payload.decision.items))
         if payload.decision
@@ -308,7 +314,7 @@ def create_dossier(
         outcome=outcome,
         ip=audit.client_ip(request),
     )
-    return Status(200 if existed else 201, dossier)
+    return Status(_replayed(dossier, started), dossier)
 
 
 @router.get("", response=responses(list[DossierSummaryOut]), url_name="dossiers")
@@ -378,14 +384,14 @@ def submit_online(
         # else's key is not enough to read their dossier.
         binding = f"{idempotency_key}:{payload.applicant.id_number}".encode()
         key = "online:" + hashlib.sha256(binding).hexdigest()
-    existed = bool(key) and Dossier.objects.filter(submission_key=key).exists()
+    started = timezone.now()
     dossier = services.submit_dossier(
         submission=_submission(payload),
         channel=Channel.ONLINE,
         key=key,
         ip=audit.client_ip(request),
     )
-    return Status(200 if existed else 201, dossier)
+    return Status(_replayed(dossier, started), dossier)
 
 
 @public_router.get(

@@ -249,9 +249,18 @@ def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = N
 
 def _locked(dossier: Dossier, revision: int | None) -> Dossier:
     locked = (
-        # Lock the dossier's row only: not the procedure version or the point it joins.
+        # Lock the dossier's row only, not the rows it joins (read here so that the answer
+        # built from the dossier needs no more queries).
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("version", "receiving_point")
+        .select_related(
+            "procedure",
+            "version",
+            "province",
+            "receiving_point",
+            "receiving_agency",
+            "competent_agency",
+            "commune",
+        )
         .get(pk=dossier.pk)
     )
     if revision is not None and locked.revision != revision:
