@@ -461,3 +461,22 @@ def test_every_audit_row_of_one_dossier_shares_a_chain(intake_org: Org) -> None:
     )
     assert rows.count() == 3
     assert {row.chain for row in rows} == {audit.chain_for("", "", "", dossier.code)}
+
+
+def test_the_receiving_point_hears_of_each_new_and_decided_dossier(intake_org: Org) -> None:
+    from motcua.core.models import LiveEvent
+
+    topic = f"service_point.{intake_org.points['halong'].pk}"
+    online = services.submit_dossier(submission=certified_copy(), channel=Channel.ONLINE)
+    at_counter = services.submit_dossier(
+        submission=certified_copy(files={}, on_paper=frozenset({"ban_chinh", "ban_sao"})),
+        channel=Channel.COUNTER,
+        point=intake_org.points["halong"],
+        actor=intake_org.users["counter_halong"],
+        outcome=services.Outcome(services.ACCEPT),
+    )
+    heard = list(LiveEvent.objects.filter(topic=topic).values_list("name", "data"))
+    assert heard == [
+        ("dossier.submitted", {"code": online.code}),
+        ("dossier.received", {"code": at_counter.code}),
+    ]

@@ -152,9 +152,10 @@ def _file(
         new={"channel": channel, "procedure": version.procedure.code, "version": version.number},
         ip=ip,
     )
-    publish(f"service_point.{point.pk}", "dossier.submitted", {"code": dossier.code})
     if outcome is not None:
-        dossier = decide(dossier=dossier, outcome=outcome, actor=actor, ip=ip)
+        # Decided at once: the decision's own live event tells the point's screens.
+        return decide(dossier=dossier, outcome=outcome, actor=actor, ip=ip)
+    publish(f"service_point.{point.pk}", "dossier.submitted", {"code": dossier.code})
     return dossier
 
 
