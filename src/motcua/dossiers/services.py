@@ -364,6 +364,26 @@ def accept_dossier(
     return dossier
 
 
+SLIP_OF = {Status.SUPPLEMENT: Slip.Kind.SUPPLEMENT, Status.NOT_RECEIVED: Slip.Kind.REFUSAL}
+
+
+def _conclude(
+    dossier: Dossier, to: Status, action: str, items: list[str], actor: Any, ip: str | None
+) -> Dossier:
+    """A check at receipt that ends with a slip listing `items`: move, issue, audit."""
+    _move(dossier, to, actor, action, "\n".join(items))
+    _issue(dossier, SLIP_OF[to], actor, items)
+    audit.record(
+        actor=actor,
+        action=f"dossier.{action}",
+        obj=dossier,
+        case=dossier.code,
+        new={"items": items},
+        ip=ip,
+    )
+    return dossier
+
+
 @transaction.atomic
 def request_supplement(
     *,
@@ -388,17 +408,7 @@ def request_supplement(
             code="no_items",
             fields={"items": [_("List at least one item.")]},
         )
-    _move(dossier, Status.SUPPLEMENT, actor, "supplement_requested", "\n".join(listed))
-    _issue(dossier, Slip.Kind.SUPPLEMENT, actor, listed)
-    audit.record(
-        actor=actor,
-        action="dossier.request_supplement",
-        obj=dossier,
-        case=dossier.code,
-        new={"items": listed},
-        ip=ip,
-    )
-    return dossier
+    return _conclude(dossier, Status.SUPPLEMENT, "supplement_requested", listed, actor, ip)
 
 
 @transaction.atomic
@@ -419,17 +429,7 @@ def refuse_dossier(
             code="no_items",
             fields={"items": [_("List at least one reason.")]},
         )
-    _move(dossier, Status.NOT_RECEIVED, actor, "refused", "\n".join(reasons))
-    _issue(dossier, Slip.Kind.REFUSAL, actor, reasons)
-    audit.record(
-        actor=actor,
-        action="dossier.refuse",
-        obj=dossier,
-        case=dossier.code,
-        new={"reasons": reasons},
-        ip=ip,
-    )
-    return dossier
+    return _conclude(dossier, Status.NOT_RECEIVED, "refused", reasons, actor, ip)
 
 
 def supplement_dossier(
