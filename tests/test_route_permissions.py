@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from motcua.dossiers import services as dossier_services
-from motcua.dossiers.intake import Applicant, Submission
+from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.dossiers.models import Channel
 from motcua.organisation.models import Counter
 from tests.intake_data import pdf_bytes
@@ -121,6 +121,7 @@ ROUTES: dict[str, Route] = {
     "dossiers:settle_fee": Route("dossier.receive", objects="dossier", method="post"),
     "dossiers:supplement": Route("dossier.receive", objects="dossier", method="post"),
     "dossiers:slip_pdf": Route("dossier.view", objects="slip"),
+    "dossiers:document_file": Route("dossier.view", objects="document"),
     "api:dossiers_create": Route(
         "dossier.receive", method="post", body=COUNTER_BODY, only=RECEIVERS
     ),
@@ -181,13 +182,14 @@ VISIBLE["dossier"] = {
     "monitor": {"halong", "baichay"},
     "sysadmin": {"halong", "baichay"},
 }
-VISIBLE["slip"] = VISIBLE["dossier"]
+VISIBLE["slip"] = VISIBLE["document"] = VISIBLE["dossier"]
 
 
 @pytest.fixture
-def matrix_org(org: Org) -> Org:
-    """The organisation with a dossier in each of two communes, each waiting for a supplement
-    (so that it has a slip and may still be decided)."""
+def matrix_org(org: Org, settings: Any, tmp_path: Any) -> Org:
+    """The organisation with a dossier in each of two communes, each with a scanned document
+    and waiting for a supplement (so that it has a slip and may still be decided)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     for key, commune in [("halong", "06688"), ("baichay", "06673")]:
         dossier = dossier_services.submit_dossier(
             submission=Submission(
@@ -200,7 +202,8 @@ def matrix_org(org: Org) -> Org:
                 ),
                 data={"ten_giay_to": "Học bạ", "so_trang": 1, "so_ban": 1},
                 commune_code=commune,
-                on_paper=frozenset({"ban_chinh", "ban_sao"}),
+                files={"ban_chinh": UploadedFile("ban-chinh.pdf", pdf_bytes())},
+                on_paper=frozenset({"ban_sao"}),
             ),
             channel=Channel.COUNTER,
             point=org.points[key],
@@ -265,6 +268,11 @@ def object_args(org: Org, kind: str) -> dict[str, list[Any]]:
     """The URL arguments naming each object of `kind`."""
     if kind == "dossier":
         return {key: [dossier.code] for key, dossier in org.dossiers.items()}
+    if kind == "document":
+        return {
+            key: [dossier.code, dossier.documents.exclude(file="").get().pk]
+            for key, dossier in org.dossiers.items()
+        }
     if kind == "slip":
         return {
             key: [dossier.code, dossier.slips.get().pk] for key, dossier in org.dossiers.items()

@@ -236,3 +236,24 @@ def test_an_empty_online_form_names_every_missing_field_at_once(intake_org: Org)
         assert f'id="e-{field}"' in text, field
     assert "Trường này là bắt buộc." in text
     assert not Dossier.objects.exists()
+
+
+def test_an_officer_opens_a_scanned_document_and_the_read_is_logged(intake_org: Org) -> None:
+    from motcua.core.models import AuditEntry
+
+    citizen = Client()
+    citizen.post(reverse("dossiers:apply", args=["2.000815"]), online_form(citizen))
+    dossier = Dossier.objects.get()
+    document = dossier.documents.get(requirement="ban_sao")
+    officer = Client()
+    officer.force_login(intake_org.users["counter_halong"])
+    reads = AuditEntry.objects.filter(action="dossier.view").count()
+    response = officer.get(reverse("dossiers:document_file", args=[dossier.code, document.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert AuditEntry.objects.filter(action="dossier.view").count() == reads + 1
+    elsewhere = Client()
+    elsewhere.force_login(intake_org.users["counter_tinh"])
+    url = reverse("dossiers:document_file", args=[dossier.code, document.pk])
+    assert elsewhere.get(url).status_code == 404

@@ -19,4 +19,9 @@ urlpatterns = [
     path("dossiers/<str:code>/fee", views.settle_fee, name="settle_fee"),
     path("dossiers/<str:code>/supplement", views.supplement, name="supplement"),
     path("dossiers/<str:code>/slips/<int:slip_id>.pdf", views.slip_pdf, name="slip_pdf"),
+    path(
+        "dossiers/<str:code>/documents/<int:document_id>",
+        views.document_file,
+        name="document_file",
+    ),
 ]

@@ -3,12 +3,13 @@ list, counter form and dossier page. Every page calls the same services as the A
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from motcua.catalogue.models import ProcedureVersion
 from motcua.catalogue.presentation import describe_fee, describe_time, money
 from motcua.core import audit
 from motcua.core.access import permission_required, principal_of
-from motcua.core.errors import MotcuaError
+from motcua.core.errors import MotcuaError, NotFound
 from motcua.core.ratelimits import limit_public
 from motcua.dossiers import eforms, printing, selectors, services, webforms
 from motcua.dossiers.intake import UploadedFile
@@ -350,6 +351,21 @@ def settle_fee(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("The fee of dossier %(code)s is settled.") % {"code": code})
     return redirect("dossiers:detail", code=code)
+
+
+@permission_required("dossier.view")
+def document_file(request: HttpRequest, code: str, document_id: int) -> FileResponse:
+    """An uploaded or scanned document of a dossier of the officer's jurisdiction (the read is
+    audited with the dossier's)."""
+    dossier = selectors.dossier_for(principal_of(request), code, request=request)
+    document = dossier.documents.filter(pk=document_id).exclude(file="").first()
+    if document is None:
+        raise NotFound()
+    return FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=f"{dossier.code}-{document.requirement}{Path(str(document.file.name)).suffix}",
+    )
 
 
 @permission_required("dossier.view")
