@@ -173,6 +173,7 @@ def _store_documents(
     on_paper: frozenset[str],
     written: list[str],
 ) -> None:
+    rows = []
     for document in version.documents:
         code = document["code"]
         row = DossierDocument(
@@ -184,7 +185,8 @@ def _store_documents(
             state=_state_of(document, code in files or code in on_paper),
         )
         _attach(row, files.get(code), written)
-        row.save()
+        rows.append(row)
+    DossierDocument.objects.bulk_create(rows)
 
 
 def _state_of(document: dict[str, Any], handed_in: bool) -> str:
