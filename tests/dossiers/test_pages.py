@@ -235,6 +235,7 @@ def test_an_empty_online_form_names_every_missing_field_at_once(intake_org: Org)
     for field in ["applicant.name", "applicant.birth_date", "applicant.address", "data.so_trang"]:
         assert f'id="e-{field}"' in text, field
     assert "Trường này là bắt buộc." in text
+    assert 'href="#f-applicant.name"' in text  # the summary links to the field
     assert not Dossier.objects.exists()
 
 

@@ -39,12 +39,15 @@ def _form_context(
     error: MotcuaError | None,
 ) -> dict[str, Any]:
     errors = error.fields if error else {}
+    sections = webforms.rows(version, values, errors, webforms.commune_choices(province_code))
     return {
         "version": version,
         "spec": version.spec,
         "time_text": describe_time(version.time),
         "fee_text": describe_fee(version.fee),
-        "sections": webforms.rows(version, values, errors, webforms.commune_choices(province_code)),
+        "sections": sections,
+        # The error summary links to each field with a problem (read first by screen readers).
+        "error_links": [row for rows in sections.values() for row in rows if row.errors],
         "documents": [
             {
                 **document,
