@@ -9,6 +9,8 @@ appends an event and an audit row; slips are rendered and notifications sent aft
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,17 +83,15 @@ def submit_dossier(
         point=point,
         province_code=_province_code(point),
     )
-    written: list[str] = []
     try:
-        return _file(submission, version, channel, route, files, actor, key, outcome, ip, written)
+        with _files_kept_only_on_commit() as written:
+            return _file(
+                submission, version, channel, route, files, actor, key, outcome, ip, written
+            )
     except IntegrityError:
-        _discard(written)
         # A concurrent retry with the same key committed first: answer with its dossier.
         if key and (existing := Dossier.objects.filter(submission_key=key).first()):
             return existing
-        raise
-    except BaseException:
-        _discard(written)
         raise
 
 
@@ -116,7 +116,6 @@ def _file(
     now = timezone.now()
     point = route.receiving_point
     applicant = submission.applicant
-    staff = actor if getattr(actor, "is_authenticated", False) else None
     dossier = Dossier.objects.create(
         code=next_code(route.receiving_agency, now),
         procedure=version.procedure,
@@ -137,7 +136,7 @@ def _file(
         data=submission.data,
         fee_amount=_fee(version, submission.data, channel),
         submitted_at=now,
-        submitted_by=staff,
+        submitted_by=_staff(actor),
         check_due_at=deadlines.check_due_at(channel, now, calendar_for(point.province.code)),
         queue_ticket=submission.queue_ticket,
         submission_key=key,
@@ -211,10 +210,22 @@ def _attach(row: DossierDocument, checked: CheckedFile | None, written: list[str
     row.sha256 = facts.sha256
 
 
-def _discard(written: list[str]) -> None:
-    """Files are not transactional: remove those a rolled-back submission wrote."""
-    for name in written:
-        default_storage.delete(name)
+@contextmanager
+def _files_kept_only_on_commit() -> Iterator[list[str]]:
+    """Collects the names of the files a write stores; files are not transactional, so when
+    the write fails (its transaction rolled back) they are removed again."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+
+
+def _staff(actor: Any) -> Any:
+    """The acting staff user, or None for the applicant (online) and the system."""
+    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _event(
@@ -226,12 +237,12 @@ def _event(
     at: Any,
     note: str = "",
 ) -> None:
-    authenticated = getattr(actor, "is_authenticated", False)
+    staff = _staff(actor)
     DossierEvent.objects.create(
         dossier=dossier,
         at=at,
-        actor=actor if authenticated else None,
-        actor_label=actor.get_username() if authenticated else "applicant",
+        actor=staff,
+        actor_label=staff.get_username() if staff else "applicant",
         action=action,
         from_status=before,
         to_status=after,
@@ -297,7 +308,7 @@ def _issue(dossier: Dossier, kind: str, actor: Any, items: list[str]) -> Slip:
         dossier=dossier,
         kind=kind,
         issued_at=timezone.now(),
-        issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+        issued_by=_staff(actor),
         items=items,
     )
     enqueue_on_commit(tasks.render_slip, slip.pk)
@@ -332,7 +343,8 @@ def accept_dossier(
     revision: int | None = None,
     ip: str | None = None,
 ) -> Dossier:
-    """The dossier is complete: receive it, set its due instant, issue the receipt."""
+    """The dossier is complete: receive it, set its due instant, issue the receipt. (`items`
+    is there so that every decision takes the same arguments: a receipt lists nothing.)"""
     dossier = _locked(dossier, revision)
     missing = missing_documents(dossier.version, _handed_in(dossier))
     if missing:
@@ -344,7 +356,7 @@ def accept_dossier(
     now = timezone.now()
     calendar = calendar_for(dossier.province.code)
     dossier.received_at = now
-    dossier.received_by = actor if getattr(actor, "is_authenticated", False) else None
+    dossier.received_by = _staff(actor)
     dossier.due_at = deadlines.due_at(dossier.version.time, now, calendar)
     _move(dossier, Status.RECEIVED, actor, "received")
     _issue(dossier, Slip.Kind.RECEIPT, actor, [])
@@ -445,12 +457,8 @@ def supplement_dossier(
     """Add what a supplement request asked for (files online, papers at the counter); the
     dossier goes back to the check at receipt."""
     checked = check_supplement(dossier, files, on_paper)
-    written: list[str] = []
-    try:
+    with _files_kept_only_on_commit() as written:
         return _supplement(dossier, checked, on_paper, actor, ip, written)
-    except BaseException:
-        _discard(written)
-        raise
 
 
 @transaction.atomic
@@ -469,19 +477,20 @@ def _supplement(
             % {"code": dossier.code, "status": dossier.get_status_display()},
             code="illegal_transition",
         )
+    added = sorted(set(checked) | on_paper)
     rows = {row.requirement: row for row in dossier.documents.all()}
-    for code in sorted(set(checked) | on_paper):
+    for code in added:
         row = rows[code]
         row.state = DossierDocument.State.SUBMITTED
         _attach(row, checked.get(code), written)
         row.save()
-    _move(dossier, Status.NEW, actor, "supplemented", ", ".join(sorted(set(checked) | on_paper)))
+    _move(dossier, Status.NEW, actor, "supplemented", ", ".join(added))
     audit.record(
         actor=actor,
         action="dossier.supplement",
         obj=dossier,
         case=dossier.code,
-        new={"documents": sorted(set(checked) | on_paper)},
+        new={"documents": added},
         ip=ip,
     )
     return dossier

@@ -23,7 +23,6 @@ from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.core.ratelimits import limit_public
 from motcua.dossiers import eforms, printing, selectors, services, webforms
-from motcua.dossiers.intake import UploadedFile
 from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.dossiers.points import receiving_point_for, receiving_points
 from motcua.payments import selectors as payment_selectors
@@ -32,7 +31,6 @@ from motcua.payments.tokens import payment_token
 
 
 def _form_context(
-    request: HttpRequest,
     version: ProcedureVersion,
     province_code: str,
     values: dict[str, Any],
@@ -73,8 +71,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     values: dict[str, Any] = {}
     error = None
     if request.method == "POST":
+        submission, values = webforms.read_submission(request, version, counter=False)
         try:
-            submission, values = webforms.read_submission(request, version, counter=False)
             dossier = services.submit_dossier(
                 submission=submission,
                 channel=Channel.ONLINE,
@@ -83,7 +81,6 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             )
         except MotcuaError as problem:
             error = problem
-            values = values or {key: request.POST.get(key, "") for key in request.POST}
         else:
             messages.success(
                 request,
@@ -91,7 +88,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 % {"code": dossier.code},
             )
             return redirect(printing.tracking_path(dossier))
-    context = _form_context(request, version, settings.PROVINCE_CODE, values, error)
+    context = _form_context(version, settings.PROVINCE_CODE, values, error)
     status = 400 if error else 200
     return render(request, "dossiers/apply.html", context, status=status)
 
@@ -141,12 +138,7 @@ def track_supplement(request: HttpRequest) -> HttpResponse:
 def _supplement(request: HttpRequest, dossier: Dossier, *, actor: Any) -> None:
     """One supplement from a page: files, and papers handed in at the counter (staff only)."""
     codes = list(dossier.documents.values_list("requirement", flat=True))
-    files = {
-        code: UploadedFile(upload.name or code, upload.read())
-        for code in codes
-        if (upload := request.FILES.get(f"file.{code}")) is not None
-    }
-    on_paper = frozenset(c for c in codes if actor is not None and request.POST.get(f"paper.{c}"))
+    files, on_paper = webforms.handed_in(request, codes, counter=actor is not None)
     try:
         services.supplement_dossier(
             dossier=dossier,
@@ -156,12 +148,28 @@ def _supplement(request: HttpRequest, dossier: Dossier, *, actor: Any) -> None:
             ip=audit.client_ip(request),
         )
     except MotcuaError as problem:
-        messages.error(request, problem.message)
-        for field_messages in problem.fields.values():
-            for message in field_messages:
-                messages.error(request, message)
+        _flash(request, problem)
     else:
         messages.success(request, _("The documents were added; the dossier will be checked again."))
+
+
+def _flash(request: HttpRequest, problem: MotcuaError) -> None:
+    """A refused action of a page that redirects: its message and each field's, as messages."""
+    messages.error(request, problem.message)
+    for field_messages in problem.fields.values():
+        for message in field_messages:
+            messages.error(request, message)
+
+
+def _outcome(request: HttpRequest) -> services.Outcome:
+    """The decision buttons' POST: the decision, its one-per-line items, the revision read."""
+    decision = request.POST.get("decision", "")
+    revision = request.POST.get("revision", "")
+    return services.Outcome(
+        decision,
+        tuple(request.POST.get(f"items_{decision}", "").splitlines()),
+        int(revision) if revision.isdigit() else None,
+    )
 
 
 def tracked_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -220,14 +228,12 @@ def receive(request: HttpRequest, code: str) -> HttpResponse:
     values: dict[str, Any] = {}
     error = None
     if request.method == "POST":
+        submission, values = webforms.read_submission(request, version, counter=True)
         try:
-            point_text = request.POST.get("service_point", "")
+            point_text = values.get("service_point", "")
             point = receiving_point_for(
                 principal, int(point_text) if point_text.isdigit() else None
             )
-            submission, values = webforms.read_submission(request, version, counter=True)
-            decision = request.POST.get("decision", "")
-            items = tuple(request.POST.get(f"items_{decision}", "").splitlines())
             dossier = services.submit_dossier(
                 submission=submission,
                 channel=Channel.POST
@@ -236,12 +242,11 @@ def receive(request: HttpRequest, code: str) -> HttpResponse:
                 actor=request.user,
                 point=point,
                 key=webforms.submission_key(request, submission.applicant.id_number),
-                outcome=services.Outcome(decision, items),
+                outcome=_outcome(request),
                 ip=audit.client_ip(request),
             )
         except MotcuaError as problem:
             error = problem
-            values = values or {key: request.POST.get(key, "") for key in request.POST}
         else:
             messages.success(
                 request,
@@ -251,9 +256,7 @@ def receive(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("dossiers:detail", code=dossier.code)
     if not values and points:
         values = {"commune": points[0].commune.code if points[0].commune else ""}
-    context = _form_context(
-        request, version, points[0].province.code if points else "", values, error
-    )
+    context = _form_context(version, points[0].province.code if points else "", values, error)
     context["points"] = points
     context["selected_point"] = values.get("service_point", "")
     context["queue_ticket"] = values.get("queue_ticket", "")
@@ -297,24 +300,15 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 def decide(request: HttpRequest, code: str) -> HttpResponse:
     principal = principal_of(request)
     dossier = selectors.dossier_for(principal, code, request=request)
-    decision = request.POST.get("decision", "")
-    revision = request.POST.get("revision", "")
     try:
         services.decide(
             dossier=dossier,
-            outcome=services.Outcome(
-                decision,
-                tuple(request.POST.get(f"items_{decision}", "").splitlines()),
-                int(revision) if revision.isdigit() else None,
-            ),
+            outcome=_outcome(request),
             actor=request.user,
             ip=audit.client_ip(request),
         )
     except MotcuaError as problem:
-        messages.error(request, problem.message)
-        for field_messages in problem.fields.values():
-            for message in field_messages:
-                messages.error(request, message)
+        _flash(request, problem)
     return redirect("dossiers:detail", code=code)
 
 
@@ -350,7 +344,7 @@ def settle_fee(request: HttpRequest, code: str) -> HttpResponse:
                 payment=payment, method=how, actor=request.user, ip=audit.client_ip(request)
             )
     except MotcuaError as problem:
-        messages.error(request, problem.message)
+        _flash(request, problem)
     else:
         messages.success(request, _("The fee of dossier %(code)s is settled.") % {"code": code})
     return redirect("dossiers:detail", code=code)

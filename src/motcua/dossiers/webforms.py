@@ -153,12 +153,7 @@ def read_submission(
     raw_data = {key[5:]: value for key, value in values.items() if key.startswith("data.")}
     birth_date = _date_or_none(post.get("applicant.birth_date", ""))
     documents = [document["code"] for document in version.documents]
-    files = {
-        code: UploadedFile(upload.name or code, upload.read())
-        for code in documents
-        if (upload := request.FILES.get(f"file.{code}")) is not None
-    }
-    on_paper = frozenset(code for code in documents if counter and post.get(f"paper.{code}"))
+    files, on_paper = handed_in(request, documents, counter=counter)
     submission = Submission(
         procedure_code=version.procedure.code,
         applicant=Applicant(
@@ -176,3 +171,19 @@ def read_submission(
         queue_ticket=post.get("queue_ticket", "").strip(),
     )
     return submission, values
+
+
+def handed_in(
+    request: HttpRequest, documents: list[str], *, counter: bool
+) -> tuple[dict[str, UploadedFile], frozenset[str]]:
+    """The files uploaded for `documents`, and (at the counter only: citizens send files) the
+    documents ticked as handed in on paper."""
+    files = {
+        code: UploadedFile(upload.name or code, upload.read())
+        for code in documents
+        if (upload := request.FILES.get(f"file.{code}")) is not None
+    }
+    on_paper = frozenset(
+        code for code in documents if counter and request.POST.get(f"paper.{code}")
+    )
+    return files, on_paper
