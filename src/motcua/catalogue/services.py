@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from motcua.catalogue.models import Procedure, ProcedureVersion
 from motcua.catalogue.validation import problems_of
 from motcua.core import audit
+from motcua.core.access import staff_user
 from motcua.core.errors import MotcuaError
 from motcua.core.text import fold
 
@@ -87,7 +88,7 @@ def save_version(
         online_level=document["online_level"],
         borderless="borderless" in document,
         search_key=fold(f"{document['code']} {document['name']} {document['field']['name']}"),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=staff_user(actor),
     )
     procedure.current = version
     procedure.save(update_fields=["current"])

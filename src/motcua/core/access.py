@@ -15,6 +15,12 @@ from motcua.core.permissions import PERMISSIONS, Principal
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def staff_user(actor: Any) -> Any:
+    """The acting staff user, or None for an anonymous applicant or the system (for the
+    "by whom" columns that point at a user)."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def principal_of(request: HttpRequest) -> Principal:
     return request.principal  # type: ignore[attr-defined]
 

@@ -3,24 +3,10 @@ services (pages and API), which check the state, append the event and write the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from motcua.core.admin import ReadOnlyAdmin
+from motcua.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Slip
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DocumentInline(ReadOnlyInline):

@@ -25,6 +25,7 @@ from motcua.catalogue import selectors as catalogue
 from motcua.catalogue.fees import compute_fee
 from motcua.catalogue.models import ProcedureVersion
 from motcua.core import audit
+from motcua.core.access import staff_user
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.events import publish
 from motcua.core.jobs import enqueue_on_commit
@@ -136,7 +137,7 @@ def _file(
         data=submission.data,
         fee_amount=_fee(version, submission.data, channel),
         submitted_at=now,
-        submitted_by=_staff(actor),
+        submitted_by=staff_user(actor),
         check_due_at=deadlines.check_due_at(channel, now, calendar_for(point.province.code)),
         queue_ticket=submission.queue_ticket,
         submission_key=key,
@@ -223,11 +224,6 @@ def _files_kept_only_on_commit() -> Iterator[list[str]]:
         raise
 
 
-def _staff(actor: Any) -> Any:
-    """The acting staff user, or None for the applicant (online) and the system."""
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _event(
     dossier: Dossier,
     actor: Any,
@@ -237,7 +233,7 @@ def _event(
     at: Any,
     note: str = "",
 ) -> None:
-    staff = _staff(actor)
+    staff = staff_user(actor)
     DossierEvent.objects.create(
         dossier=dossier,
         at=at,
@@ -308,7 +304,7 @@ def _issue(dossier: Dossier, kind: str, actor: Any, items: list[str]) -> Slip:
         dossier=dossier,
         kind=kind,
         issued_at=timezone.now(),
-        issued_by=_staff(actor),
+        issued_by=staff_user(actor),
         items=items,
     )
     enqueue_on_commit(tasks.render_slip, slip.pk)
@@ -356,7 +352,7 @@ def accept_dossier(
     now = timezone.now()
     calendar = calendar_for(dossier.province.code)
     dossier.received_at = now
-    dossier.received_by = _staff(actor)
+    dossier.received_by = staff_user(actor)
     dossier.due_at = deadlines.due_at(dossier.version.time, now, calendar)
     _move(dossier, Status.RECEIVED, actor, "received")
     _issue(dossier, Slip.Kind.RECEIPT, actor, [])

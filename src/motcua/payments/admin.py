@@ -3,28 +3,23 @@ the counter, an exemption, or the gateway's signed result."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from motcua.core.admin import ReadOnlyAdmin
+from motcua.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from motcua.payments.models import Payment, PaymentAttempt
 
 
-class PaymentAttemptInline(admin.TabularInline):
+class PaymentAttemptInline(ReadOnlyInline):
     model = PaymentAttempt
-    extra = 0
-    fields = ["txn_ref", "amount", "status", "response_code", "started_at", "finished_at"]
-    readonly_fields = ["txn_ref", "amount", "status", "response_code", "started_at", "finished_at"]
-    can_delete = False
+    fields = readonly_fields = (
+        "txn_ref",
+        "amount",
+        "status",
+        "response_code",
+        "started_at",
+        "finished_at",
+    )
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Payment)

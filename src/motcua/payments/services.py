@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core import audit
+from motcua.core.access import staff_user
 from motcua.core.errors import Conflict, MotcuaError, NotFound
 from motcua.payments.models import Payment, PaymentAttempt
 from motcua.payments.providers import BadSignature, GatewayResult, get_provider
@@ -97,7 +98,7 @@ def record_counter_payment(
     locked.method = method
     locked.provider = ""
     locked.settled_at = timezone.now()
-    locked.recorded_by = _user_or_none(actor)
+    locked.recorded_by = staff_user(actor)
     locked.save()
     _audit_change(locked, old, actor=actor, action="payments.payment.counter", ip=ip)
     _announce_settled(locked)
@@ -116,7 +117,7 @@ def exempt_payment(*, payment: Payment, reason: str, actor: Any, ip: str | None 
     locked.method = Payment.Method.NONE
     locked.exemption_reason = reason
     locked.settled_at = timezone.now()
-    locked.recorded_by = _user_or_none(actor)
+    locked.recorded_by = staff_user(actor)
     locked.save()
     _audit_change(locked, old, actor=actor, action="payments.payment.exempt", ip=ip)
     _announce_settled(locked)
@@ -360,10 +361,6 @@ def _announce_settled(payment: Payment) -> None:
     # robust: the settlement is committed; a failing receiver is logged, not turned into an
     # error of the request that settled it.
     transaction.on_commit(send, robust=True)
-
-
-def _user_or_none(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def _txn_of(params: Mapping[str, str]) -> str:
