@@ -63,6 +63,39 @@ def intake_org(org):  # type: ignore[no-untyped-def]
     return org
 
 
+@pytest.fixture
+def processing_org(intake_org, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The intake organisation plus the provincial police, the leaders and officers who
+    process, the judicial record procedure (tests/processing_data.py), and a demo PKI of the
+    test's own."""
+    from django.contrib.auth import get_user_model
+
+    from motcua.catalogue.services import import_procedures
+    from motcua.organisation import services as organisation
+    from motcua.organisation.models import Agency, Role
+    from tests.processing_data import JUDICIAL_RECORD, PROCESSING_STAFF
+
+    settings.MOTCUA_PKI_DIR = tmp_path / "pki"
+    intake_org.agencies["police"] = organisation.save_agency(
+        agency=Agency(
+            code="000.00.16.H22",
+            name="Công an tỉnh Quảng Ninh",
+            kind="police",
+            level="province",
+            province=intake_org.province,
+        )
+    )
+    roles = {role.code: role for role in Role.objects.all()}
+    for key, (role, agency) in PROCESSING_STAFF.items():
+        user = get_user_model().objects.create_user(
+            username=key, password="pw-" + key, email=f"{key}@example.vn"
+        )
+        organisation.grant_role(user=user, role=roles[role], scope=intake_org.agencies[agency])
+        intake_org.users[key] = user
+    import_procedures(documents=[JUDICIAL_RECORD])
+    return intake_org
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

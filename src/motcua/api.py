@@ -16,6 +16,9 @@ from motcua.core.api import router as core_router
 from motcua.core.errors import MotcuaError
 from motcua.dossiers.api import public_router as public_dossier_router
 from motcua.dossiers.api import router as dossier_router
+from motcua.dossiers.processing_api import public_router as public_processing_router
+from motcua.dossiers.processing_api import router as processing_router
+from motcua.dossiers.processing_api import work_router
 from motcua.organisation.api import router as organisation_router
 from motcua.workcalendar.api import router as calendar_router
 
@@ -68,4 +71,7 @@ api.add_router("/organisation", organisation_router, tags=["organisation"])
 api.add_router("/calendar", calendar_router, tags=["calendar"])
 api.add_router("/catalogue", catalogue_router, tags=["catalogue"])
 api.add_router("/dossiers", dossier_router, tags=["dossiers"])
+api.add_router("/dossiers", processing_router, tags=["processing"])
+api.add_router("/work", work_router, tags=["processing"])
 api.add_router("/public", public_dossier_router, tags=["public"])
+api.add_router("/public", public_processing_router, tags=["public"])

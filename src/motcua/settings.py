@@ -97,6 +97,20 @@ EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = bool(EMAIL_HOST)
 DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "motcua@localhost")
 
+# Notifications to applicants (motcua.core.notifications).
+# MOTCUA_NOTIFICATION_CHANNELS: comma-separated channels applicants are notified on, among
+# email, sms and zalo. Default: all three.
+MOTCUA_NOTIFICATION_CHANNELS = env_list("MOTCUA_NOTIFICATION_CHANNELS", ["email", "sms", "zalo"])
+# MOTCUA_SMS_BACKEND, MOTCUA_ZALO_BACKEND: dotted paths of the `TextBackend` classes that send
+# SMS and Zalo messages (the operator's or Zalo's API client). Default: backends that only
+# write each message to the log, for the demo.
+MOTCUA_SMS_BACKEND = (
+    os.environ.get("MOTCUA_SMS_BACKEND") or "motcua.core.notifications.LoggingSmsBackend"
+)
+MOTCUA_ZALO_BACKEND = (
+    os.environ.get("MOTCUA_ZALO_BACKEND") or "motcua.core.notifications.LoggingZaloBackend"
+)
+
 # MOTCUA_LOGIN_RATE: staff login attempts allowed per IP address and per user name.
 LOGIN_RATE = os.environ.get("MOTCUA_LOGIN_RATE", "10/5m")
 

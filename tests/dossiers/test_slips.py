@@ -1,4 +1,5 @@
-"""Slips of TT 01/2018 (Mẫu 01–03) rendered to A5 PDFs, checked the way a reader would."""
+"""Slips of TT 01/2018 (Mẫu 01–04) and TT 03/2025 (stop notice) rendered to A5 PDFs, checked the
+way a reader would."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template.loader import get_template
 from pypdf import PdfReader
 
 from motcua.dossiers.slips import (
@@ -125,6 +127,54 @@ TITLES = {
     "refusal": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
 }
 
+# Issued by the competent agency to the applicant (TT 01/2018, Mẫu 04).
+APOLOGY_SLIP = dataclasses.replace(
+    RECEIPT_SLIP,
+    kind="apology",
+    number="02/PXL-STP",
+    authority="UBND TỈNH QUẢNG NINH",
+    office="SỞ TƯ PHÁP",
+    officer_name="Phạm Văn Minh",
+    issued_at=datetime(2026, 12, 3, 9, 0, tzinfo=VN),
+    documents=(),
+    fee="",
+    items=(
+        SlipItem(
+            "Phải xác minh thông tin lý lịch tư pháp tại nơi người yêu cầu cư trú trước đây",
+            "Công an tỉnh Bắc Ninh chưa có văn bản trả lời",
+        ),
+        SlipItem("Hệ thống Cơ sở dữ liệu lý lịch tư pháp gián đoạn từ ngày 02/12/2026"),
+    ),
+    # Given in UTC: 02:00 UTC on 9 December is 09:00 in Vietnam.
+    new_due_at=datetime(2026, 12, 9, 2, 0, tzinfo=UTC),
+    tracking_url="https://dichvucong.quangninh.gov.vn/tra-cuu/H40.22.15-261201-0015",
+)
+
+# Issued when the applicant asks to stop and no result exists yet (TT 03/2025).
+STOP_SLIP = dataclasses.replace(
+    RECEIPT_SLIP,
+    kind="stop",
+    number="01/TB-DG",
+    dossier_code="H40.22.15-261201-0018",
+    issued_at=datetime(2026, 12, 2, 10, 0, tzinfo=VN),
+    documents=(),
+    fee="",
+    # Given in UTC: 07:00 UTC on 2 December is 14:00 in Vietnam.
+    requested_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC),
+    items=(
+        SlipItem("Người nộp hồ sơ đề nghị dừng giải quyết để nộp lại hồ sơ tại xã Quảng La"),
+        SlipItem("Thông tin của mẹ trẻ trên tờ khai cần được điều chỉnh"),
+    ),
+    tracking_url="https://dichvucong.quangninh.gov.vn/tra-cuu/H40.22.15-261201-0018",
+)
+
+ISSUER_SLIPS = {"apology": APOLOGY_SLIP, "stop": STOP_SLIP}
+ALL_SLIPS = SLIPS | ISSUER_SLIPS
+ISSUER_TITLES = {
+    "apology": "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+    "stop": "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+}
+
 LONG_SUPPLEMENT_SLIP = dataclasses.replace(
     SUPPLEMENT_SLIP,
     items=tuple(
@@ -135,6 +185,13 @@ LONG_SUPPLEMENT_SLIP = dataclasses.replace(
         for n in range(1, 26)
     ),
 )
+
+
+TRANSLATION_TAGS = re.compile(r"{%\s*(load\b[^%]*\bi18n|trans|translate|blocktrans|blocktranslate)\b")
+
+
+def template_source(name: str) -> str:
+    return Path(get_template(name).origin.name).read_text(encoding="utf-8")
 
 
 def squash(text: str) -> str:
@@ -192,13 +249,46 @@ def test_time_and_date_is_shown_in_vietnam_time() -> None:
 
 def test_slip_checks_what_its_kind_needs() -> None:
     with pytest.raises(ValueError, match="kind"):
-        dataclasses.replace(RECEIPT_SLIP, kind="apology")
+        dataclasses.replace(RECEIPT_SLIP, kind="withdrawal")
     with pytest.raises(ValueError, match="due_at"):
         dataclasses.replace(RECEIPT_SLIP, due_at=None)
     with pytest.raises(ValueError, match="item"):
         dataclasses.replace(SUPPLEMENT_SLIP, items=())
     with pytest.raises(ValueError, match="aware"):
         dataclasses.replace(RECEIPT_SLIP, issued_at=datetime(2026, 12, 1, 8, 30))
+
+
+def test_apology_needs_a_later_new_appointment() -> None:
+    with pytest.raises(ValueError, match="new_due_at"):
+        dataclasses.replace(APOLOGY_SLIP, new_due_at=None)
+    with pytest.raises(ValueError, match="after due_at"):
+        dataclasses.replace(APOLOGY_SLIP, new_due_at=APOLOGY_SLIP.due_at)
+    assert APOLOGY_SLIP.due_at is not None
+    with pytest.raises(ValueError, match="after due_at"):
+        dataclasses.replace(APOLOGY_SLIP, new_due_at=APOLOGY_SLIP.due_at - timedelta(hours=1))
+    # The same moment written in another zone is still not later.
+    with pytest.raises(ValueError, match="after due_at"):
+        dataclasses.replace(APOLOGY_SLIP, new_due_at=APOLOGY_SLIP.due_at.astimezone(VN))
+    with pytest.raises(ValueError, match="due_at"):
+        dataclasses.replace(APOLOGY_SLIP, due_at=None)
+    with pytest.raises(ValueError, match="item"):
+        dataclasses.replace(APOLOGY_SLIP, items=())
+    with pytest.raises(ValueError, match="aware"):
+        dataclasses.replace(APOLOGY_SLIP, new_due_at=datetime(2026, 12, 9, 9, 0))
+
+
+def test_stop_notice_needs_a_reason_and_follows_the_request() -> None:
+    with pytest.raises(ValueError, match="requested_at"):
+        dataclasses.replace(STOP_SLIP, requested_at=STOP_SLIP.issued_at + timedelta(minutes=1))
+    with pytest.raises(ValueError, match="item"):
+        dataclasses.replace(STOP_SLIP, items=())
+
+
+def test_only_their_own_kind_carries_the_new_dates() -> None:
+    with pytest.raises(ValueError, match="new_due_at"):
+        dataclasses.replace(RECEIPT_SLIP, new_due_at=APOLOGY_SLIP.new_due_at)
+    with pytest.raises(ValueError, match="requested_at"):
+        dataclasses.replace(APOLOGY_SLIP, requested_at=STOP_SLIP.requested_at)
 
 
 # --- HTML -------------------------------------------------------------------------------------
@@ -216,13 +306,32 @@ def test_html_is_vietnamese_whatever_the_active_language() -> None:
     assert 'src="data:image/png;base64,' in html
 
 
-@pytest.mark.parametrize("kind", list(SLIPS))
+@pytest.mark.parametrize("kind", list(ALL_SLIPS))
 def test_html_references_nothing_outside_itself(kind: str) -> None:
-    html = render_slip_html(SLIPS[kind])
+    html = render_slip_html(ALL_SLIPS[kind])
     references = re.findall(r'(?:src|href)="([^"]*)"|url\(([^)]*)\)', html)
     assert references
     for reference in references:
         assert "".join(reference).strip("'\"").startswith("data:"), reference
+
+
+@pytest.mark.parametrize("kind", list(ISSUER_SLIPS))
+def test_issuer_slip_html_is_vietnamese_whatever_the_active_language(kind: str) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        html = render_slip_html(ISSUER_SLIPS[kind])
+    assert ISSUER_TITLES[kind] in html
+    assert "Kính gửi: <strong>" in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["base", "receipt", "supplement", "refusal", "apology", "stop", "letterhead", "issuer_signature"],
+)
+def test_templates_load_no_translations(name: str) -> None:
+    """Legal text: a UI language must never change a word of it."""
+    assert not TRANSLATION_TAGS.search(template_source(f"dossiers/slips/{name}.html"))
 
 
 def test_slip_accepts_a_model_choice_as_kind() -> None:
@@ -247,10 +356,10 @@ def test_html_escapes_what_the_applicant_typed() -> None:
 
 @pytest.fixture(scope="module")
 def pdfs() -> dict[str, bytes]:
-    return {kind: render_slip_pdf(slip) for kind, slip in SLIPS.items()}
+    return {kind: render_slip_pdf(slip) for kind, slip in ALL_SLIPS.items()}
 
 
-@pytest.mark.parametrize("kind", list(SLIPS))
+@pytest.mark.parametrize("kind", list(ALL_SLIPS))
 def test_pdf_is_a5_portrait_on_every_page(pdfs: dict[str, bytes], kind: str) -> None:
     pdf = pdfs[kind]
     assert pdf.startswith(b"%PDF")
@@ -320,7 +429,98 @@ def test_refusal_lists_every_reason(pdfs: dict[str, bytes], tmp_path: Path) -> N
 
 
 @needs_poppler
-@pytest.mark.parametrize("kind", list(SLIPS))
+@pytest.mark.parametrize("kind", list(ISSUER_SLIPS))
+def test_issuer_slip_is_addressed_to_the_applicant_and_signed_by_the_issuer(
+    pdfs: dict[str, bytes], kind: str, tmp_path: Path
+) -> None:
+    slip = ISSUER_SLIPS[kind]
+    text = pdftotext(pdfs[kind], tmp_path)
+    for expected in (
+        ISSUER_TITLES[kind],
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        f"{slip.authority} {slip.office}",
+        f"Số: {slip.number}",
+        f"{slip.place}, {format_date_line(slip.issued_at)}",
+        f"Mã hồ sơ: {slip.dossier_code}",
+        f"Kính gửi: {slip.applicant_name}",
+        f"Nội dung yêu cầu giải quyết: {PROCEDURE}",
+        "Thời gian nhận hồ sơ: 08 giờ 30 phút, ngày 01/12/2026",
+        "THỦ TRƯỞNG CƠ QUAN",
+        "(Ký, ghi rõ họ tên, đóng dấu)",
+        slip.officer_name,
+    ):
+        assert expected in text, expected
+    # Nobody receives anything from the applicant here: neither receipt signature is printed.
+    assert "NGƯỜI NỘP HỒ SƠ" not in text
+    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" not in text
+    assert "Tiếp nhận hồ sơ của" not in text
+    positions = [text.index(f"{n}. {item.text}") for n, item in enumerate(slip.items, start=1)]
+    assert positions == sorted(positions)
+    assert slip.tracking_url in text.replace(" ", "").replace("\u00ad", "")
+
+
+@needs_poppler
+def test_apology_gives_the_old_and_new_appointments_in_vietnam_time(
+    pdfs: dict[str, bytes], tmp_path: Path
+) -> None:
+    text = pdftotext(pdfs["apology"], tmp_path)
+    assert "Thời gian hẹn trả kết quả giải quyết hồ sơ: 16 giờ 15 phút, ngày 04/12/2026" in text
+    assert "chưa được giải quyết xong để trả kết quả đúng thời gian hẹn nêu trên" in text
+    assert "Lý do:" in text
+    for item in APOLOGY_SLIP.items:
+        assert item.text in text
+        assert item.reason in text
+    assert (
+        "Chúng tôi xin lỗi ông/bà vì sự chậm trễ này và hẹn trả kết quả giải quyết hồ sơ vào: "
+        "09 giờ 00 phút, ngày 09/12/2026."
+    ) in text
+    assert "Nơi trả kết quả: Quầy số 3" in text
+    assert "Xin trân trọng cảm ơn./." in text
+
+
+@needs_poppler
+def test_stop_notice_says_processing_stops_and_documents_go_back(
+    pdfs: dict[str, bytes], tmp_path: Path
+) -> None:
+    text = pdftotext(pdfs["stop"], tmp_path)
+    assert "Thời gian ông/bà đề nghị dừng giải quyết hồ sơ: 09 giờ 00 phút, ngày 02/12/2026" in text
+    assert "Lý do dừng giải quyết hồ sơ:" in text
+    assert "Hồ sơ nêu trên chưa có kết quả giải quyết." in text
+    assert "việc giải quyết hồ sơ được dừng" in text
+    assert "hồ sơ, giấy tờ ông/bà đã nộp được trả lại cho ông/bà" in text
+    assert "Nơi nhận lại hồ sơ: Quầy số 3" in text
+    assert "Xin thông báo để ông/bà được biết./." in text
+    assert "xin lỗi" not in text
+
+
+@needs_poppler
+def test_stop_notice_without_the_request_time_leaves_its_line_out(tmp_path: Path) -> None:
+    pdf = render_slip_pdf(dataclasses.replace(STOP_SLIP, requested_at=None))
+    # A line may break after the slash of "ông/bà".
+    text = pdftotext(pdf, tmp_path).replace("/ ", "/")
+    assert "Thời gian nhận hồ sơ: 08 giờ 30 phút, ngày 01/12/2026" in text
+    assert "đề nghị dừng giải quyết hồ sơ:" not in text
+    assert "Theo đề nghị của ông/bà, việc giải quyết hồ sơ được dừng" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "description"),
+    [
+        ("receipt", "Mẫu số 01, Thông tư 01/2018/TT-VPCP"),
+        ("apology", "Mẫu số 04, Thông tư 01/2018/TT-VPCP"),
+        ("stop", "Mẫu số 05, Thông tư 03/2025/TT-VPCP"),
+    ],
+)
+def test_pdf_metadata_names_the_form(pdfs: dict[str, bytes], kind: str, description: str) -> None:
+    metadata = PdfReader(io.BytesIO(pdfs[kind])).metadata
+    assert metadata is not None
+    assert metadata.title == f"{ALL_SLIPS[kind].title} – {ALL_SLIPS[kind].dossier_code}"
+    assert metadata.author == ALL_SLIPS[kind].office
+    assert metadata["/Subject"] == description
+
+
+@needs_poppler
+@pytest.mark.parametrize("kind", list(ALL_SLIPS))
 def test_pdf_embeds_only_vietnamese_capable_fonts(
     pdfs: dict[str, bytes], kind: str, tmp_path: Path
 ) -> None:
@@ -332,10 +532,10 @@ def test_pdf_embeds_only_vietnamese_capable_fonts(
         assert "Type 3" not in font["type"], font
 
 
-@pytest.mark.parametrize("kind", list(SLIPS))
+@pytest.mark.parametrize("kind", list(ALL_SLIPS))
 def test_pdf_qr_code_encodes_the_tracking_url(pdfs: dict[str, bytes], kind: str) -> None:
     """Read the QR image back out of the PDF and compare it module by module with the URL's."""
-    url = SLIPS[kind].tracking_url
+    url = ALL_SLIPS[kind].tracking_url
     expected = [[bool(dark) for dark in row] for row in make_qr(url).matrix_iter(border=QR_BORDER)]
     page = PdfReader(io.BytesIO(pdfs[kind])).pages[0]
     images = [image.image for image in page.images]

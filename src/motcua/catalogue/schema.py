@@ -192,7 +192,14 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                     "code": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"},
                     "name": _text,
                     "role": {"enum": ROLES},
-                    "agency": {"enum": ["receiving", "competent"]},
+                    # The receiving service point's agency, the competent agency, or one
+                    # named by code: a transfer to another level (commune → department).
+                    "agency": {
+                        "anyOf": [
+                            {"enum": ["receiving", "competent"]},
+                            {"type": "string", "pattern": r"^[0-9A-Z.]{3,35}$"},
+                        ]
+                    },
                     "share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 },
             },

@@ -7,7 +7,13 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from motcua.core import audit
-from motcua.core.models import AuditEntry, LiveEvent, ScheduledJob, WorkerHeartbeat
+from motcua.core.models import (
+    AuditEntry,
+    LiveEvent,
+    Notification,
+    ScheduledJob,
+    WorkerHeartbeat,
+)
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -103,3 +109,20 @@ class ScheduledJobAdmin(AuditedModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["worker_id", "hostname", "pid", "queues", "started_at", "seen_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "channel",
+        "recipient",
+        "topic",
+        "reference",
+        "state",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["channel", "state", "topic"]
+    search_fields = ["reference", "recipient"]
+    date_hierarchy = "created_at"

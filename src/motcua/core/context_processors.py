@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 # The navigation: (url name, label, permission). Each page shows only what the user may open.
 NAVIGATION: list[tuple[str, Any, str]] = [
+    ("dossiers:work", _("My work"), "dossier.view"),
     ("dossiers:list", _("Dossiers"), "dossier.view"),
     ("organisation:service_points", _("Service points"), "organisation.view"),
     ("organisation:agencies", _("Agencies"), "organisation.view"),

@@ -88,20 +88,23 @@ class Jurisdiction:
 
     province: str | None = None
     commune: str | None = None
-    agency: str | None = None
+    # Several paths when a model reaches agencies more than one way (a dossier: its competent
+    # agency, and every agency it was handed to).
+    agency: str | tuple[str, ...] | None = None
     service_point: str | None = None
 
 
 def scope(queryset: QuerySet[M], principal: Principal, where: Jurisdiction) -> QuerySet[M]:
     """Narrow `queryset` to what `principal`'s jurisdiction reaches. Nothing for no scope."""
     reach = Q(pk__in=[])
-    pairs: Iterable[tuple[str | None, frozenset[str] | frozenset[int]]] = (
+    pairs: Iterable[tuple[str | tuple[str, ...] | None, frozenset[str] | frozenset[int]]] = (
         (where.province, principal.province_codes),
         (where.commune, principal.commune_codes),
         (where.agency, principal.agency_ids),
         (where.service_point, principal.service_point_ids),
     )
-    for path, values in pairs:
-        if path and values:
-            reach |= Q(**{f"{path}__in": sorted(values)})
+    for paths, values in pairs:
+        for path in (paths,) if isinstance(paths, str) else paths or ():
+            if values:
+                reach |= Q(**{f"{path}__in": sorted(values)})
     return queryset.filter(reach).distinct()

@@ -43,6 +43,18 @@ class Status(models.IntegerChoices):
     RETURNED = 10, _("Result returned")
 
 
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class ReturnMethod(models.TextChoices):
+    COUNTER = "counter", _("At the counter")
+    POST = "post", _("By post")
+    ONLINE = "online", _("Online")
+
+
 class Dossier(models.Model):
     code = models.CharField(_("dossier code"), max_length=60, unique=True)
     procedure = models.ForeignKey(
@@ -123,6 +135,31 @@ class Dossier(models.Model):
         max_length=200, unique=True, null=True, editable=False
     )
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # Processing (after receipt). `step` is the internal sub-status: the process step the
+    # dossier is at. The clock starts at receipt and starts again from zero when a supplement
+    # asked for after receipt comes in; time waiting for the citizen moves `due_at` later.
+    step = models.CharField(_("step"), max_length=60, blank=True)
+    clock_started_at = models.DateTimeField(
+        _("processing time counted from"), null=True, blank=True
+    )
+    waiting_since = models.DateTimeField(
+        _("waiting for the applicant since"), null=True, blank=True
+    )
+    due_before_extension = models.DateTimeField(
+        _("due before the extension"), null=True, blank=True
+    )
+    extended_at = models.DateTimeField(_("extended at"), null=True, blank=True)
+    overdue_since = models.DateTimeField(
+        _("flagged overdue at"), null=True, blank=True, db_index=True
+    )
+    due_soon_flagged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    timeliness = models.CharField(
+        _("timeliness"), max_length=10, choices=Timeliness.choices, blank=True
+    )
+    returned_via = models.CharField(
+        _("result returned"), max_length=10, choices=ReturnMethod.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("dossier")
@@ -188,6 +225,28 @@ class DossierDocument(models.Model):
         return f"{self.dossier.code} — {self.name}"
 
 
+# What each action of a dossier's history reads as.
+EVENT_LABELS = {
+    "submitted": _("Submitted"),
+    "received": _("Received"),
+    "supplement_requested": _("Supplement requested"),
+    "refused": _("Refused at receipt"),
+    "supplemented": _("Supplemented"),
+    "assigned": _("Assigned to a handler"),
+    "consultation_requested": _("Other agencies consulted"),
+    "consultation_replied": _("Consulted agency replied"),
+    "financial_obligation_requested": _("Financial obligation requested"),
+    "financial_obligation_met": _("Financial obligation met"),
+    "proposed": _("Result proposed"),
+    "approved": _("Approved"),
+    "sent_back": _("Sent back to the handler"),
+    "returned": _("Result returned"),
+    "extended": _("Due date moved, with an apology"),
+    "stop_requested": _("Applicant asked to stop"),
+    "stopped": _("Stopped"),
+}
+
+
 class DossierEvent(models.Model):
     """One step of a dossier's history. Events are appended, never edited."""
 
@@ -215,9 +274,13 @@ class DossierEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier.code} {self.action}"
 
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
+
 
 class Slip(models.Model):
-    """A slip handed or sent to the applicant at receipt (TT 01/2018 Mẫu 01–03).
+    """A slip handed or sent to the applicant (TT 01/2018 Mẫu 01–04; TT 03/2025's stop notice).
 
     Its content is fixed when issued; the PDF is rendered from it once, after commit.
     """
@@ -226,9 +289,21 @@ class Slip(models.Model):
         RECEIPT = "receipt", _("Receipt and appointment")
         SUPPLEMENT = "supplement", _("Supplement request")
         REFUSAL = "refusal", _("Refusal of receipt")
+        APOLOGY = "apology", _("Apology and new appointment")
+        STOP = "stop", _("Notice of stopping")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="slips")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("issued by agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the receiving service point issued it."),
+    )
+    new_due_at = models.DateTimeField(_("new appointment"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -250,3 +325,150 @@ class Slip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier.code} {self.get_kind_display()}"
+
+
+class Task(models.Model):
+    """One hand-off of a dossier: a step of its procedure's process at one agency (or service
+    point), or a consultation of another agency in parallel with the lead agency's handling.
+
+    The tasks of a dossier, in order, are its process control slip: who handed it to whom,
+    when, by when it was due and whether it was done early, on time or late.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIVE = "receive", _("Receive")
+        HANDLE = "handle", _("Handle")
+        APPROVE = "approve", _("Approve")
+        RETURN = "return", _("Return the result")
+        CONSULT = "consult", _("Consultation")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="tasks")
+    step = models.CharField(_("step"), max_length=60)
+    name = models.CharField(_("name"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    service_point = models.ForeignKey(
+        ServicePoint,
+        verbose_name=_("service point"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossier_tasks",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("consulted for"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="consultations",
+    )
+    sender = models.CharField(_("handed over by"), max_length=300)
+    opened_at = models.DateTimeField(_("received at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="open")
+    outcome = models.CharField(_("outcome"), max_length=30, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["dossier", "opened_at", "pk"]
+        indexes = [
+            models.Index(fields=["agency", "state", "kind"]),
+            models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["service_point", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.step} ({self.state})"
+
+
+class Result(models.Model):
+    """The result an agency issues for a dossier: what the procedure grants, or a written
+    refusal with its reasons. Its PDF is rendered and PAdES-signed with the issuing agency's
+    key after commit; anyone can check it at its verification address."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("Granted")
+        REFUSAL = "refusal", _("Refused with reasons")
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="result")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=60)
+    title = models.CharField(_("title"), max_length=500)
+    reasons = models.JSONField(_("reasons"), default=list)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pdf = models.FileField(upload_to="results/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    verification_secret = models.CharField(
+        max_length=32, default=new_tracking_secret, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Evaluation(models.Model):
+    """The dossier's evaluation by TT 01/2018 (indices 1–4, each 0/1/2), stored when it ends."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="evaluation")
+    evaluated_at = models.DateTimeField(_("evaluated at"))
+    total_time = models.PositiveSmallIntegerField(_("1. total time against the statutory time"))
+    agency_time = models.PositiveSmallIntegerField(_("2. time at each agency"))
+    contacts = models.PositiveSmallIntegerField(_("3. contacts to complete the dossier"))
+    agencies_contacted = models.PositiveSmallIntegerField(_("4. agencies the applicant went to"))
+    contact_count = models.PositiveSmallIntegerField(default=0)
+    agency_count = models.PositiveSmallIntegerField(default=0)
+    per_agency = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("dossier evaluation")
+        verbose_name_plural = _("dossier evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.score}"
+
+    @property
+    def score(self) -> int:
+        return self.total_time + self.agency_time + self.contacts + self.agencies_contacted

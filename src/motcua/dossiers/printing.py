@@ -27,6 +27,8 @@ SLIP_SUFFIX: dict[str, str] = {
     Slip.Kind.RECEIPT: "TN",
     Slip.Kind.SUPPLEMENT: "BS",
     Slip.Kind.REFUSAL: "TC",
+    Slip.Kind.APOLOGY: "XL",
+    Slip.Kind.STOP: "DG",
 }
 
 
@@ -39,6 +41,11 @@ def tracking_path(dossier: Dossier) -> str:
 def tracking_url(dossier: Dossier) -> str:
     """The same as an absolute address, for QR codes and mail."""
     return settings.PUBLIC_URL + tracking_path(dossier)
+
+
+def staff_url(dossier: Dossier) -> str:
+    """The dossier's page for officers, for alerts sent to them."""
+    return settings.PUBLIC_URL + reverse("dossiers:detail", args=[dossier.code])
 
 
 def layout(slip: Slip) -> slips.Slip:
@@ -59,8 +66,11 @@ def layout(slip: Slip) -> slips.Slip:
         dossier_code=dossier.code,
         issued_at=slip.issued_at,
         place=(point.commune.short_name if point.commune else point.province.short_name),
-        authority=dossier.receiving_agency.name.upper(),
-        office=point.name.upper(),
+        # An agency's slip (an apology) comes from it; the others from the receiving point.
+        authority=(slip.agency.parent or slip.agency).name.upper()
+        if slip.agency
+        else dossier.receiving_agency.name.upper(),
+        office=slip.agency.name.upper() if slip.agency else point.name.upper(),
         officer_name=(officer.get_full_name() or officer.get_username()) if officer else "",
         applicant_name=dossier.applicant_name,
         applicant_address=dossier.applicant_address,
@@ -71,7 +81,8 @@ def layout(slip: Slip) -> slips.Slip:
         items=tuple(slips.SlipItem(text=item) for item in slip.items),
         processing_time=deadlines.describe_statutory_time(dossier.version.time),
         received_at=dossier.received_at,
-        due_at=dossier.due_at,
+        due_at=slip.dossier.due_before_extension if slip.new_due_at else dossier.due_at,
+        new_due_at=slip.new_due_at,
         return_place=point.name,
         fee=fee,
         contact=point.phone or point.address,
@@ -93,6 +104,7 @@ def slip_pdf(slip_id: int) -> bytes:
         "dossier__receiving_agency",
         "dossier__version",
         "issued_by",
+        "agency__parent",
     ).get(pk=slip_id)
     if slip.pdf:
         with slip.pdf.open("rb") as stored:

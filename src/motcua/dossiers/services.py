@@ -28,8 +28,7 @@ from motcua.core import audit
 from motcua.core.access import staff_user
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.events import publish
-from motcua.core.jobs import enqueue_on_commit
-from motcua.dossiers import deadlines, routing, tasks
+from motcua.dossiers import deadlines, history, notices, processing, routing
 from motcua.dossiers.intake import (
     CheckedFile,
     Submission,
@@ -38,7 +37,7 @@ from motcua.dossiers.intake import (
     check_supplement,
     missing_documents,
 )
-from motcua.dossiers.models import Channel, Dossier, DossierDocument, DossierEvent, Slip, Status
+from motcua.dossiers.models import Channel, Dossier, DossierDocument, Slip, Status
 from motcua.dossiers.numbering import next_code
 from motcua.organisation.models import ServicePoint
 from motcua.payments import services as payments
@@ -143,7 +142,7 @@ def _file(
         submission_key=key,
     )
     _store_documents(dossier, version, files, submission.on_paper, written)
-    _event(dossier, actor, "submitted", None, Status.NEW, now)
+    history.append_event(dossier, actor, "submitted", None, at=now)
     audit.record(
         actor=actor,
         action="dossier.submit",
@@ -224,28 +223,6 @@ def _files_kept_only_on_commit() -> Iterator[list[str]]:
         raise
 
 
-def _event(
-    dossier: Dossier,
-    actor: Any,
-    action: str,
-    before: int | None,
-    after: int,
-    at: Any,
-    note: str = "",
-) -> None:
-    staff = staff_user(actor)
-    DossierEvent.objects.create(
-        dossier=dossier,
-        at=at,
-        actor=staff,
-        actor_label=staff.get_username() if staff else "applicant",
-        action=action,
-        from_status=before,
-        to_status=after,
-        note=note,
-    )
-
-
 def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = None) -> Dossier:
     action = {ACCEPT: accept_dossier, SUPPLEMENT: request_supplement, REFUSE: refuse_dossier}.get(
         outcome.decision
@@ -258,26 +235,7 @@ def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = N
 
 
 def _locked(dossier: Dossier, revision: int | None) -> Dossier:
-    locked = (
-        # Lock the dossier's row only, not the rows it joins (read here so that the answer
-        # built from the dossier needs no more queries).
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related(
-            "procedure",
-            "version",
-            "province",
-            "receiving_point",
-            "receiving_agency",
-            "competent_agency",
-            "commune",
-        )
-        .get(pk=dossier.pk)
-    )
-    if revision is not None and locked.revision != revision:
-        raise Conflict(
-            _("Someone else changed this dossier meanwhile: reload it and decide again."),
-            code="stale_dossier",
-        )
+    locked = processing.lock(dossier, revision)
     if locked.status not in AWAITING_RECEIPT:
         raise Conflict(
             _("Dossier %(code)s is “%(status)s”: it is no longer waiting for the check at receipt.")
@@ -293,24 +251,11 @@ def _move(dossier: Dossier, to: Status, actor: Any, action: str, note: str = "")
     dossier.status = to
     dossier.revision += 1
     dossier.save()
-    _event(dossier, actor, action, before, to, now, note)
+    history.append_event(dossier, actor, action, before, at=now, note=note)
     publish(
         f"service_point.{dossier.receiving_point_id}", f"dossier.{action}", {"code": dossier.code}
     )
-
-
-def _issue(dossier: Dossier, kind: str, actor: Any, items: list[str]) -> Slip:
-    slip = Slip.objects.create(
-        dossier=dossier,
-        kind=kind,
-        issued_at=timezone.now(),
-        issued_by=staff_user(actor),
-        items=items,
-    )
-    enqueue_on_commit(tasks.render_slip, slip.pk)
-    if dossier.applicant_email:
-        enqueue_on_commit(tasks.email_slip, slip.pk)
-    return slip
+    notices.tell_applicant(dossier, action)
 
 
 def _handed_in(dossier: Dossier) -> set[str]:
@@ -354,8 +299,9 @@ def accept_dossier(
     dossier.received_at = now
     dossier.received_by = staff_user(actor)
     dossier.due_at = deadlines.due_at(dossier.version.time, now, calendar)
+    processing.start_processing(dossier, actor, now)
     _move(dossier, Status.RECEIVED, actor, "received")
-    _issue(dossier, Slip.Kind.RECEIPT, actor, [])
+    history.issue_slip(dossier, Slip.Kind.RECEIPT, actor, [])
     if dossier.fee_amount:
         payments.create_payment(
             reference=dossier.code,
@@ -382,7 +328,7 @@ def _conclude(
 ) -> Dossier:
     """A check at receipt that ends with a slip listing `items`: move, issue, audit."""
     _move(dossier, to, actor, action, "\n".join(items))
-    _issue(dossier, SLIP_OF[to], actor, items)
+    history.issue_slip(dossier, SLIP_OF[to], actor, items)
     audit.record(
         actor=actor,
         action=f"dossier.{action}",
@@ -466,7 +412,7 @@ def _supplement(
     ip: str | None,
     written: list[str],
 ) -> Dossier:
-    dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    dossier = processing.lock(dossier)
     if dossier.status != Status.SUPPLEMENT:
         raise Conflict(
             _("Dossier %(code)s is “%(status)s”: no supplement was asked for.")
@@ -480,7 +426,13 @@ def _supplement(
         row.state = DossierDocument.State.SUBMITTED
         _attach(row, checked.get(code), written)
         row.save()
-    _move(dossier, Status.NEW, actor, "supplemented", ", ".join(added))
+    if dossier.received_at is None:
+        # Asked for at the check at receipt: the dossier goes back to that check.
+        _move(dossier, Status.NEW, actor, "supplemented", ", ".join(added))
+    else:
+        # Asked for during the appraisal: processing goes on, its time counted from zero.
+        processing.restart_after_supplement(dossier, actor, timezone.now())
+        _move(dossier, Status.PROCESSING, actor, "supplemented", ", ".join(added))
     audit.record(
         actor=actor,
         action="dossier.supplement",

@@ -1,11 +1,14 @@
-"""Background work of intake: slips are rendered and mailed after the dossier's commit."""
+"""Background work of dossiers: slips rendered and mailed and results signed after the commit
+of their action, and the periodic deadline alerts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.mail import EmailMessage
 
-from motcua.core.jobs import job
-from motcua.dossiers import printing
+from motcua.core.jobs import job, periodic
+from motcua.dossiers import alerts, printing, results
 from motcua.dossiers.models import Slip
 
 SUBJECTS: dict[str, str] = {
@@ -42,3 +45,14 @@ def email_slip(slip_id: int) -> None:
     )
     message.attach(f"{dossier.code}-{slip.kind}.pdf", printing.slip_pdf(slip_id), "application/pdf")
     message.send()
+
+
+@job(retries=5, backoff_seconds=10, queue_name="slow")
+def sign_result(result_id: int) -> None:
+    results.sign_result(result_id)
+
+
+@periodic(every=timedelta(minutes=15), name="dossiers.deadline_alerts")
+@job(retries=2)
+def deadline_alerts() -> None:
+    alerts.flag_deadlines()

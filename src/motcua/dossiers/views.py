@@ -22,9 +22,19 @@ from motcua.core import audit
 from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.core.ratelimits import limit_public
-from motcua.dossiers import eforms, printing, selectors, services, webforms
-from motcua.dossiers.models import Channel, Dossier, Status
+from motcua.dossiers import (
+    eforms,
+    printing,
+    processing,
+    results,
+    selectors,
+    services,
+    webforms,
+    workflow,
+)
+from motcua.dossiers.models import Channel, Dossier, Result, Status
 from motcua.dossiers.points import receiving_point_for, receiving_points
+from motcua.dossiers.processing_views import processing_context
 from motcua.payments import selectors as payment_selectors
 from motcua.payments import services as payments
 from motcua.payments.tokens import payment_token
@@ -118,6 +128,10 @@ def track(request: HttpRequest) -> HttpResponse:
             "slips": list(dossier.slips.all()),
             "documents": list(dossier.documents.all()),
             "awaits_supplement": dossier.status == Status.SUPPLEMENT,
+            "may_ask_to_stop": dossier.status in workflow.STOPPABLE,
+            "result": Result.objects.filter(dossier=dossier).exclude(signed_at=None).first()
+            if dossier.status in (Status.PROCESSED, Status.RETURNED)
+            else None,
             "payment": payment,
             "payment_token": payment_token(payment) if payment else "",
             "fee_text": money(dossier.fee_amount) if dossier.fee_amount else "",
@@ -148,17 +162,9 @@ def _supplement(request: HttpRequest, dossier: Dossier, *, actor: Any) -> None:
             ip=audit.client_ip(request),
         )
     except MotcuaError as problem:
-        _flash(request, problem)
+        webforms.flash_refusal(request, problem)
     else:
         messages.success(request, _("The documents were added; the dossier will be checked again."))
-
-
-def _flash(request: HttpRequest, problem: MotcuaError) -> None:
-    """A refused action of a page that redirects: its message and each field's, as messages."""
-    messages.error(request, problem.message)
-    for field_messages in problem.fields.values():
-        for message in field_messages:
-            messages.error(request, message)
 
 
 def _outcome(request: HttpRequest) -> services.Outcome:
@@ -170,6 +176,34 @@ def _outcome(request: HttpRequest) -> services.Outcome:
         tuple(request.POST.get(f"items_{decision}", "").splitlines()),
         int(revision) if revision.isdigit() else None,
     )
+
+
+@require_POST
+def track_stop(request: HttpRequest) -> HttpResponse:
+    """The applicant asks to stop the processing of their dossier."""
+    limit_public(request, "tracking")
+    dossier = selectors.tracked_dossier(request.POST.get("code", ""), request.POST.get("s", ""))
+    try:
+        processing.request_stop(
+            dossier=dossier, reason=request.POST.get("reason", ""), ip=audit.client_ip(request)
+        )
+    except MotcuaError as problem:
+        webforms.flash_refusal(request, problem)
+    else:
+        messages.success(request, _("Your request to stop was sent to the service point."))
+    return redirect(printing.tracking_path(dossier))
+
+
+def tracked_result(request: HttpRequest) -> HttpResponse:
+    """The applicant downloads their signed result (delivered online)."""
+    limit_public(request, "tracking")
+    dossier = selectors.tracked_dossier(request.GET.get("code", ""), request.GET.get("s", ""))
+    result = Result.objects.filter(dossier=dossier).exclude(signed_at=None).first()
+    if result is None or dossier.status not in (Status.PROCESSED, Status.RETURNED):
+        raise NotFound()
+    response = HttpResponse(results.result_pdf(result), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}-ket-qua.pdf"'
+    return response
 
 
 def tracked_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -291,6 +325,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             if dossier.fee_amount is not None
             else _("set by the province"),
             "tracking_url": printing.tracking_url(dossier),
+            **processing_context(request, dossier),
         },
     )
 
@@ -308,7 +343,7 @@ def decide(request: HttpRequest, code: str) -> HttpResponse:
             ip=audit.client_ip(request),
         )
     except MotcuaError as problem:
-        _flash(request, problem)
+        webforms.flash_refusal(request, problem)
     return redirect("dossiers:detail", code=code)
 
 
@@ -344,7 +379,7 @@ def settle_fee(request: HttpRequest, code: str) -> HttpResponse:
                 payment=payment, method=how, actor=request.user, ip=audit.client_ip(request)
             )
     except MotcuaError as problem:
-        _flash(request, problem)
+        webforms.flash_refusal(request, problem)
     else:
         messages.success(request, _("The fee of dossier %(code)s is settled.") % {"code": code})
     return redirect("dossiers:detail", code=code)

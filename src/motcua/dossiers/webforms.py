@@ -13,12 +13,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalogue.models import ProcedureVersion
+from motcua.core.errors import MotcuaError
 from motcua.dossiers import eforms
 from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.organisation.models import Commune
@@ -187,3 +189,11 @@ def handed_in(
         code for code in documents if counter and request.POST.get(f"paper.{code}")
     )
     return files, on_paper
+
+
+def flash_refusal(request: HttpRequest, problem: MotcuaError) -> None:
+    """A refused action of a page that redirects: its message and each field's, as messages."""
+    messages.error(request, problem.message)
+    for field_messages in problem.fields.values():
+        for message in field_messages:
+            messages.error(request, message)

@@ -69,6 +69,7 @@ DEMO_STAFF = [
     ("chuyenvien.halong", "Bùi Thị Chuyên Viên", "processing_officer", ("agency", "ubnd-halong")),
     ("lanhdao.halong", "Đặng Văn Chủ Tịch", "agency_leader", ("agency", "ubnd-halong")),
     ("congan.halong", "Ngô Văn Công An", "processing_officer", ("agency", "ca-halong")),
+    ("congan.tinh", "Trịnh Văn Hồ Sơ", "processing_officer", ("agency", "000.00.16.H22")),
     ("motcua.baichay", "Lý Thị Bãi Cháy", "counter_officer", ("point", "baichay")),
 ]
 
