@@ -80,3 +80,44 @@ def test_two_officers_deciding_at_once_one_wins(intake_org: Org) -> None:
     assert results.count("applied") == 1
     assert results.count("illegal_transition") == 5
     assert Dossier.objects.get().slips.count() == 1
+
+
+def test_two_simultaneous_approvals_apply_exactly_one(processing_org: Org) -> None:
+    """Two leaders (or one leader's double click) approve the same proposal at once: the
+    dossier's row lock serialises them; the second finds no open approval step (409) and
+    nothing of it is half-applied: one result, one event, one signing job."""
+    from motcua.dossiers import processing
+    from motcua.dossiers.models import DossierEvent, Result
+    from tests.processing_data import judicial_record
+
+    users = processing_org.users
+    dossier = services.submit_dossier(
+        submission=judicial_record(),
+        channel=Channel.COUNTER,
+        actor=users["counter_halong"],
+        point=processing_org.points["halong"],
+        outcome=services.Outcome("accept"),
+    )
+    processing.assign_handler(
+        dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"]
+    )
+    processing.propose(dossier=dossier, decision="grant", note="", actor=users["officer_stp"])
+    revision = Dossier.objects.get(pk=dossier.pk).revision
+
+    def approve(index: int) -> str:
+        try:
+            processing.approve(
+                dossier=dossier,
+                actor=users["leader_stp"],
+                revision=revision if index % 2 else None,
+            )
+        except services.Conflict as error:
+            return error.code
+        return "applied"
+
+    outcomes = in_threads(8, approve, workers=8)
+    assert outcomes.count("applied") == 1
+    assert set(outcomes) - {"applied"} <= {"illegal_transition", "stale_dossier"}
+    assert Result.objects.filter(dossier=dossier).count() == 1
+    assert DossierEvent.objects.filter(dossier=dossier, action="approved").count() == 1
+    assert Dossier.objects.get(pk=dossier.pk).revision == revision + 1

@@ -158,8 +158,7 @@ def assert_pdf_qr_encodes(pdf: bytes, url: str) -> None:
     assert image.size == (len(expected), len(expected))
     pixels = image.convert("L").tobytes()
     seen = [
-        [pixels[y * image.width + x] < 128 for x in range(image.width)]
-        for y in range(image.height)
+        [pixels[y * image.width + x] < 128 for x in range(image.width)] for y in range(image.height)
     ]
     assert seen == expected
 

@@ -46,7 +46,9 @@ def assigned(org: Org) -> Dossier:
 
 def approved(org: Org, decision: str = "grant", note: str = "") -> Dossier:
     dossier = assigned(org)
-    processing.propose(dossier=dossier, decision=decision, note=note, actor=org.users["officer_stp"])
+    processing.propose(
+        dossier=dossier, decision=decision, note=note, actor=org.users["officer_stp"]
+    )
     return processing.approve(dossier=dossier, actor=org.users["leader_stp"])
 
 
@@ -64,7 +66,8 @@ def test_receipt_hands_the_dossier_to_the_competent_department(processing_org: O
         Task.State.OPEN,
         processing_org.agencies["stp"],
     )
-    assert handle.assignee is None and handle.due_at is not None
+    assert handle.assignee is None
+    assert handle.due_at is not None
     assert handle.due_at <= dossier.due_at
     assert dossier.step == "tra_cuu"
     # The department now sees the dossier, though another centre received it.
@@ -101,9 +104,14 @@ def test_a_walk_through_consultation_approval_signature_and_return(
     assert "Công an tỉnh" in str(waiting.value.message)
 
     processing.reply_consultation(
-        dossier=dossier, task_id=consultation.pk, reply="Không có án tích", actor=users["officer_police"]
+        dossier=dossier,
+        task_id=consultation.pk,
+        reply="Không có án tích",
+        actor=users["officer_police"],
     )
-    processing.propose(dossier=dossier, decision="grant", note="Đủ điều kiện", actor=users["officer_stp"])
+    processing.propose(
+        dossier=dossier, decision="grant", note="Đủ điều kiện", actor=users["officer_stp"]
+    )
     dossier = processing.approve(dossier=dossier, actor=users["leader_stp"])
     assert dossier.status == Status.PROCESSED
     result = Result.objects.get(dossier=dossier)
@@ -119,15 +127,19 @@ def test_a_walk_through_consultation_approval_signature_and_return(
     results.sign_result(result.pk)
     result.refresh_from_db()
     report = signing.validate_pdf(results.result_pdf(result))
-    assert report.valid and report.agency_code == "000.00.02.H22"
+    assert report.valid
+    assert report.agency_code == "000.00.02.H22"
 
-    dossier = processing.return_result(dossier=dossier, method="counter", actor=users["counter_halong"])
+    dossier = processing.return_result(
+        dossier=dossier, method="counter", actor=users["counter_halong"]
+    )
     assert dossier.status == Status.RETURNED
     assert dossier.timeliness == "early"
     assert not dossier.tasks.filter(state=Task.State.OPEN).exists()
     evaluation = Evaluation.objects.get(dossier=dossier)
     assert (evaluation.total_time, evaluation.agency_time, evaluation.contacts) == (2, 2, 2)
-    assert evaluation.agencies_contacted == 2 and evaluation.score == 8
+    assert evaluation.agencies_contacted == 2
+    assert evaluation.score == 8
     assert set(evaluation.per_agency) == {"000.01.30.H22", "000.00.02.H22", "000.00.16.H22"}
 
     actions = list(dossier.events.values_list("action", flat=True))
@@ -165,7 +177,9 @@ def test_only_the_agency_and_the_role_that_own_a_step_may_act(processing_org: Or
             dossier=dossier, assignee=users["officer_police"], actor=users["leader_stp"]
         )
     assert not_a_handler.value.code == "not_a_handler"
-    processing.assign_handler(dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"])
+    processing.assign_handler(
+        dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"]
+    )
     for outsider in ("officer_halong", "officer_police", "counter_halong"):
         with pytest.raises(PermissionDenied):
             processing.propose(dossier=dossier, decision="grant", note="", actor=users[outsider])
@@ -208,7 +222,9 @@ def test_a_stale_revision_is_refused(processing_org: Org) -> None:
     users = processing_org.users
     dossier = received(processing_org)
     read = Dossier.objects.get(pk=dossier.pk).revision
-    processing.assign_handler(dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"])
+    processing.assign_handler(
+        dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"]
+    )
     with pytest.raises(Conflict) as stale:
         processing.assign_handler(
             dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"], revision=read
@@ -234,7 +250,8 @@ def test_a_refusal_needs_reasons_and_becomes_a_signed_refusal(processing_org: Or
     results.sign_result(result.pk)
     results.sign_result(result.pk)  # a retried job changes nothing
     result.refresh_from_db()
-    assert result.signed_at is not None and signing.validate_pdf(results.result_pdf(result)).valid
+    assert result.signed_at is not None
+    assert signing.validate_pdf(results.result_pdf(result)).valid
 
 
 def test_sending_back_reopens_the_handlers_step(processing_org: Org) -> None:
@@ -256,14 +273,19 @@ def test_a_supplement_after_receipt_waits_for_the_applicant(processing_org: Org)
         dossier=dossier, items=["Tờ khai ký thiếu trang 2"], actor=users["officer_stp"]
     )
     dossier.refresh_from_db()
-    assert dossier.status == Status.SUPPLEMENT and dossier.waiting_since is not None
+    assert dossier.status == Status.SUPPLEMENT
+    assert dossier.waiting_since is not None
     slip = dossier.slips.get(kind=Slip.Kind.SUPPLEMENT)
-    assert (slip.agency, slip.items) == (processing_org.agencies["stp"], ["Tờ khai ký thiếu trang 2"])
+    assert (slip.agency, slip.items) == (
+        processing_org.agencies["stp"],
+        ["Tờ khai ký thiếu trang 2"],
+    )
     services.supplement_dossier(
         dossier=dossier, files={}, on_paper=frozenset({"to_khai"}), actor=users["counter_halong"]
     )
     dossier.refresh_from_db()
-    assert dossier.status == Status.PROCESSING and dossier.waiting_since is None
+    assert dossier.status == Status.PROCESSING
+    assert dossier.waiting_since is None
     assert dossier.tasks.get(state=Task.State.OPEN).assignee == users["officer_stp"]
 
 
@@ -277,7 +299,8 @@ def test_the_applicant_may_ask_to_stop_until_the_result(processing_org: Org) -> 
     with pytest.raises(PermissionDenied):
         processing.stop(dossier=dossier, actor=users["counter_tinh"])
     dossier = processing.stop(dossier=dossier, actor=users["counter_halong"])
-    assert dossier.status == Status.STOPPED and dossier.finished_at is not None
+    assert dossier.status == Status.STOPPED
+    assert dossier.finished_at is not None
     assert not dossier.tasks.filter(state=Task.State.OPEN).exists()
     assert dossier.slips.get(kind=Slip.Kind.STOP).items == ["Đã có Phiếu từ nơi khác"]
 
@@ -293,11 +316,13 @@ def test_every_status_change_tells_the_applicant(processing_org: Org) -> None:
     )
     assert topics == ["dossier.received", "dossier.assigned", "dossier.approved"]
     sms = Notification.objects.filter(reference=dossier.code, channel="sms").first()
-    assert sms is not None and dossier.code in sms.body
+    assert sms is not None
+    assert dossier.code in sms.body
 
 
 def test_events_are_never_edited(processing_org: Org) -> None:
     dossier = approved(processing_org)
     first = DossierEvent.objects.filter(dossier=dossier).order_by("pk").first()
-    assert first is not None and first.action == "submitted"
+    assert first is not None
+    assert first.action == "submitted"
     assert dossier.events.count() == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -62,7 +62,9 @@ REFUSAL = dataclasses.replace(
     title="",
     facts=(),
     reasons=(
-        "Người yêu cầu có án tích chưa được xóa theo Bản án số 12/2020/HS-ST",
+        # At this length the line would break after "12/2020/" were it not kept whole.
+        "Người yêu cầu đã có án tích chưa được xóa theo bản án số 12/2020/HS-ST ngày 03/3/2020 "
+        "của Tòa án nhân dân tỉnh Quảng Ninh; đề nghị cấp phiếu không ghi án tích không có căn cứ",
         "Giấy tờ chứng minh nơi cư trú không hợp lệ",
     ),
     signer_title="GIÁM ĐỐC",
@@ -131,9 +133,23 @@ def test_html_is_self_contained_and_vietnamese(kind: str) -> None:
 
 
 def test_html_escapes_what_was_typed() -> None:
-    page = render_result_html(dataclasses.replace(GRANT, facts=(("Ghi chú", "<i>x</i> & y"),)))
-    assert "&lt;i&gt;x&lt;/i&gt; &amp; y" in page
-    assert "<i>x</i>" not in page
+    page = render_result_html(dataclasses.replace(GRANT, facts=(("Ghi chú", '<i> & "y"'),)))
+    assert "&lt;i&gt; &amp; &quot;y&quot;" in page
+    assert "<i>" not in page
+
+
+def test_html_keeps_document_numbers_on_one_line() -> None:
+    doc = dataclasses.replace(
+        GRANT,
+        legal_basis=("Căn cứ Nghị định số 111/2010/NĐ-CP;",),
+        facts=(("Ghi chú", "<b>a</b> theo https://example.vn/" + "x" * 40),),
+    )
+    page = render_result_html(doc)
+    assert '<span class="nobr">111/2010/NĐ-CP;</span>' in page
+    # Escaped first, then wrapped whole: the markup typed in stays text.
+    assert '<span class="nobr">&lt;b&gt;a&lt;/b&gt;</span>' in page
+    # A long address may still wrap rather than overflow the page.
+    assert '<span class="nobr">https://example.vn/' not in page
 
 
 # --- PDF --------------------------------------------------------------------------------------

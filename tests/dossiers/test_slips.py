@@ -187,7 +187,9 @@ LONG_SUPPLEMENT_SLIP = dataclasses.replace(
 )
 
 
-TRANSLATION_TAGS = re.compile(r"{%\s*(load\b[^%]*\bi18n|trans|translate|blocktrans|blocktranslate)\b")
+TRANSLATION_TAGS = re.compile(
+    r"{%\s*(load\b[^%]*\bi18n|trans|translate|blocktrans|blocktranslate)\b"
+)
 
 
 def template_source(name: str) -> str:
@@ -327,7 +329,16 @@ def test_issuer_slip_html_is_vietnamese_whatever_the_active_language(kind: str) 
 
 @pytest.mark.parametrize(
     "name",
-    ["base", "receipt", "supplement", "refusal", "apology", "stop", "letterhead", "issuer_signature"],
+    [
+        "base",
+        "receipt",
+        "supplement",
+        "refusal",
+        "apology",
+        "stop",
+        "letterhead",
+        "issuer_signature",
+    ],
 )
 def test_templates_load_no_translations(name: str) -> None:
     """Legal text: a UI language must never change a word of it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -85,7 +86,7 @@ def _alert(dossier: Dossier, label: str, topic: str) -> None:
         publish(f"agency.{agency_id}", topic, {"code": dossier.code})
 
 
-def _people_to_tell(dossier: Dossier) -> list[object]:
+def _people_to_tell(dossier: Dossier) -> list[Any]:
     """The handlers of the dossier's open steps and the leaders of the agencies holding it."""
     open_tasks = dossier.tasks.filter(state=Task.State.OPEN)
     agencies = set(open_tasks.values_list("agency_id", flat=True)) | {dossier.competent_agency_id}

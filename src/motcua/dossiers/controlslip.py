@@ -1,4 +1,4 @@
-"""The process control slip of a dossier (TT 01/2018/TT-VPCP, Phụ lục, Mẫu 05), as an A5 landscape PDF.
+"""The process control slip of a dossier (TT 01/2018/TT-VPCP, Mẫu 05), as an A5 landscape PDF.
 
 The *Phiếu kiểm soát quá trình giải quyết hồ sơ* travels with the dossier: every hand-off from
 one agency or section to the next is a row with the sender, the receiver, the hour, minute and

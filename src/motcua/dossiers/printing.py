@@ -3,6 +3,7 @@ to PDF once (after commit, or on the first download) and kept."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -83,11 +84,20 @@ def layout(slip: Slip) -> slips.Slip:
         received_at=dossier.received_at,
         due_at=slip.dossier.due_before_extension if slip.new_due_at else dossier.due_at,
         new_due_at=slip.new_due_at,
+        requested_at=_stop_requested_at(slip),
         return_place=point.name,
         fee=fee,
         contact=point.phone or point.address,
         tracking_url=tracking_url(dossier),
     )
+
+
+def _stop_requested_at(slip: Slip) -> datetime | None:
+    """When the applicant asked to stop, printed on the notice of stopping."""
+    if slip.kind != Slip.Kind.STOP:
+        return None
+    request = slip.dossier.events.filter(action="stop_requested", at__lte=slip.issued_at).last()
+    return request.at if request else None
 
 
 def _form_label(document: DossierDocument) -> str:

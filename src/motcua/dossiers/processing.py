@@ -95,9 +95,10 @@ def _open_task(dossier: Dossier, kind: str) -> Task:
 
 
 def _in_agency(principal: Principal, agency: Agency, permission: str) -> None:
+    # A province-wide principal (the system administrator) reaches every agency of it.
+    province = agency.province.code if agency.province else None
     if not principal.has(permission) or (
-        agency.pk not in principal.agency_ids
-        and agency.province.code not in principal.province_codes
+        agency.pk not in principal.agency_ids and province not in principal.province_codes
     ):
         raise PermissionDenied(
             _("Only %(agency)s may do this.") % {"agency": agency.name}, code="outside_agency"
@@ -642,7 +643,7 @@ def return_result(
     dossier.overdue_since = None
     before = dossier.status
     dossier.status = Status.RETURNED
-    _save(dossier, actor, "returned", before, ReturnMethod(method).label)
+    _save(dossier, actor, "returned", before, str(ReturnMethod(method).label))
     evaluation.evaluate(dossier, calendar, now)
     _audit(actor, "return", dossier, ip, method=method, timeliness=dossier.timeliness)
     return dossier
@@ -720,6 +721,9 @@ def request_stop(
     """The applicant asks to stop the processing (from the tracking page, or at the counter)."""
     dossier = lock(dossier)
     _require_status(dossier, workflow.STOPPABLE, _("be stopped"))
+    if staff_user(actor) is not None:
+        # At the counter, on the applicant's behalf: the receiving point records it.
+        _at_point(principal_for(actor), dossier)
     reason = _clean(reason, _("reason"), 500)
     before = dossier.status
     dossier.status = Status.WITHDRAWAL

@@ -40,10 +40,8 @@ def work(request: HttpRequest) -> HttpResponse:
     """The officer's inboxes, one tab each, with deadline filters and search."""
     principal = principal_of(request)
     boxes = inbox.boxes_for(principal)
-    if not boxes:
-        raise NotFound(_("You have no inbox: your roles neither receive nor process dossiers."))
     box = request.GET.get("box", "")
-    box = box if box in boxes else boxes[0]
+    box = box if box in boxes else (boxes[0] if boxes else "")
     filter_name = request.GET.get("filter", "")
     filter_name = filter_name if filter_name in inbox.FILTERS else ""
     query = request.GET.get("q", "")[:100]

@@ -10,10 +10,10 @@ Two kinds (NĐ 118/2025, DOMAIN.md "Dossier lifecycle"):
 The layout is that of an administrative document of NĐ 30/2020 on A4 portrait: the letterhead
 (superior authority and issuing agency with the number on the left, the national title and the
 date on the right), the title centred, the "Căn cứ" lines, the body, "Nơi nhận:" at the bottom
-left and the signature block at the bottom right. The signature block is text only ("(Đã ký số)"):
-the PDF is PAdES-signed afterwards, an invisible signature added as an incremental update, so it
-carries no signature field. A QR code and the printed address lead to the page where anyone checks
-the result and its signature.
+left and the signature block at the bottom right. The signature block is text only ("(Đã ký số)")
+and the rendered PDF has no signature field: the PAdES signer adds its own, invisible, in an
+incremental update. A QR code and the printed address lead to the page where anyone checks the
+result and its signature.
 
 Like :mod:`motcua.dossiers.slips`, this module is pure (a value in, HTML or PDF bytes out), fetches
 nothing while rendering, and prints legal Vietnamese that never goes through Django i18n.
@@ -21,11 +21,14 @@ nothing while rendering, and prints legal Vietnamese that never goes through Dja
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from motcua.dossiers.slips import format_date_line, html_to_pdf, qr_data_uri, vietnam_time
 
@@ -84,11 +87,36 @@ class ResultDocument:
         return self.title.upper() if self.kind == GRANT else REFUSAL_TITLE
 
 
+# A slashed token such as "111/2010/NĐ-CP", "12/2020/HS-ST" or "ông/bà": Unicode line breaking
+# allows a break after a slash before a letter, which splits a document's number over two lines.
+_SLASHED: Final = re.compile(r"[^\s/]+(?:/[^\s/]+)+")
+# Longer tokens (an address on the web) may still wrap, rather than overflow the page.
+_SLASHED_MAX: Final = 32
+
+
+def _keep_slashed_whole(text: str) -> SafeString:
+    """``text`` escaped, with each short slashed token in a span that never breaks."""
+
+    def wrap(match: re.Match[str]) -> str:
+        token = match[0]
+        return f'<span class="nobr">{token}</span>' if len(token) <= _SLASHED_MAX else token
+
+    # Safe: the text is escaped first, and an escaped entity holds neither a slash nor a space,
+    # so the spans only ever enclose whole escaped tokens.
+    return mark_safe(_SLASHED.sub(wrap, conditional_escape(text)))  # noqa: S308
+
+
 def _context(doc: ResultDocument) -> dict[str, Any]:
     birth_date = f"{doc.applicant_birth_date:%d/%m/%Y}" if doc.applicant_birth_date else ""
     subject = REFUSAL_SUBJECT if doc.kind == REFUSAL else ""
+    whole = _keep_slashed_whole
     return {
         "doc": doc,
+        "procedure_name": whole(doc.procedure_name),
+        "applicant_address": whole(doc.applicant_address),
+        "facts": [(whole(label), whole(value)) for label, value in doc.facts],
+        "reasons": [whole(reason) for reason in doc.reasons],
+        "legal_basis": [whole(line) for line in doc.legal_basis],
         "heading": doc.heading,
         "subject": subject,
         "metadata_title": f"{doc.heading} {subject}".strip() + f" – {doc.number}",
