@@ -138,7 +138,7 @@ def test_an_update_appended_after_signing_is_not_covered(
     assert report.intact  # the signed revision itself is untouched...
     assert report.trusted
     assert not report.valid  # ...but the document is no longer what was signed
-    assert report.summary == "The document was changed after its last signature."
+    assert report.summary == "Văn bản đã bị thay đổi sau chữ ký cuối cùng."
     # pdfsig still calls signature and certificate good, and only notes the uncovered update.
     output = pdfsig(appended.getvalue(), signing.ca_certificate_pem(), tmp_path / "nss")
     assert "Not total document signed" in output
@@ -179,7 +179,7 @@ def test_an_unsigned_pdf_is_not_signed(pki: Path, pdf: bytes):
     report = signing.validate_pdf(pdf)
     assert not report.signed
     assert not report.valid
-    assert report.summary == "The document is not signed."
+    assert report.summary == "Văn bản chưa được ký số."
 
 
 @pytest.mark.django_db

@@ -26,6 +26,7 @@ synchronous code (``sync_to_async`` from an async view).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -33,7 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import Final
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final, TypeVar
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -59,6 +62,8 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from motcua.organisation.models import AGENCY_CODE_RE, Agency, Province
+
+T = TypeVar("T")
 
 CA_VALIDITY: Final = timedelta(days=3650)
 AGENCY_VALIDITY: Final = timedelta(days=1095)
@@ -119,6 +124,17 @@ def ca_certificate_pem() -> bytes:
     return _ca().certificate.public_bytes(serialization.Encoding.PEM)
 
 
+def _outside_any_event_loop(call: Callable[[], T]) -> T:
+    """pyHanko runs its own event loop (asyncio.run), which fails in a thread already running
+    one (an async caller): there, the call runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 def sign_pdf(
     pdf: bytes, *, agency: Agency, reason: str, location: str, signer_name: str = ""
 ) -> bytes:
@@ -157,7 +173,9 @@ def sign_pdf(
         ),
     )
     output = BytesIO()
-    signers.sign_pdf(writer, metadata, signer=signer, output=output)
+    _outside_any_event_loop(
+        lambda: signers.sign_pdf(writer, metadata, signer=signer, output=output)
+    )
     return output.getvalue()
 
 
@@ -177,7 +195,11 @@ def validate_pdf(pdf: bytes) -> SignatureReport:
     statuses: list[PdfSignatureStatus | None] = []
     for signature in signatures:
         try:
-            statuses.append(validate_pdf_signature(signature, _validation_context(ca)))
+            statuses.append(
+                _outside_any_event_loop(
+                    lambda s=signature: validate_pdf_signature(s, _validation_context(ca))
+                )
+            )
         # A broken signature dictionary or CMS blob is a failed signature, not a crash.
         except Exception:
             statuses.append(None)
