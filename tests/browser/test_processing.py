@@ -150,7 +150,8 @@ def test_provincial_procedure_received_at_a_commune_and_processed_in_departments
         expect(rows.nth(index).locator("td").nth(2)).to_contain_text(receiver)
     counter.screenshot(path=str(ARTIFACTS / "control-slip.png"), full_page=True)
     slip = counter.request.get(f"{served}/dossiers/{code}/control-slip.pdf")
-    assert slip.ok and slip.body().startswith(b"%PDF")
+    assert slip.ok
+    assert slip.body().startswith(b"%PDF")
 
     # The citizen's QR code opens the verification page; the signed file validates.
     result = Result.objects.get()

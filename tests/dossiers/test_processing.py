@@ -326,3 +326,96 @@ def test_events_are_never_edited(processing_org: Org) -> None:
     assert first is not None
     assert first.action == "submitted"
     assert dossier.events.count() == 5
+
+
+def test_a_step_at_another_level_transfers_the_dossier(processing_org: Org) -> None:
+    """A commune procedure whose approval is the department's: the commune handles, the
+    department approves (a transfer across levels named by agency code in the process)."""
+    from motcua.catalogue.services import import_procedures
+    from tests.catalogue_data import procedure
+
+    import_procedures(
+        documents=[
+            procedure(
+                code="1.000001",
+                name="Thủ tục liên thông hai cấp",
+                time={"kind": "working_days", "value": 5},
+                fee={"kind": "free"},
+                process=[
+                    {
+                        "code": "tn",
+                        "name": "Tiếp nhận",
+                        "role": "counter_officer",
+                        "agency": "receiving",
+                        "share": 0.1,
+                    },
+                    {
+                        "code": "xl",
+                        "name": "Xã thẩm định",
+                        "role": "processing_officer",
+                        "agency": "competent",
+                        "share": 0.4,
+                    },
+                    {
+                        "code": "pd",
+                        "name": "Sở phê duyệt",
+                        "role": "agency_leader",
+                        "agency": "000.00.02.H22",
+                        "share": 0.4,
+                    },
+                    {
+                        "code": "tkq",
+                        "name": "Trả kết quả",
+                        "role": "counter_officer",
+                        "agency": "receiving",
+                        "share": 0.1,
+                    },
+                ],
+            )
+        ]
+    )
+    users = processing_org.users
+    from tests.intake_data import certified_copy
+
+    dossier = services.submit_dossier(
+        submission=certified_copy(procedure_code="1.000001"),
+        channel=Channel.COUNTER,
+        actor=users["counter_halong"],
+        point=processing_org.points["halong"],
+        outcome=services.Outcome("accept"),
+    )
+    processing.assign_handler(
+        dossier=dossier, assignee=users["officer_halong"], actor=users["leader_halong"]
+    )
+    processing.propose(dossier=dossier, decision="grant", note="", actor=users["officer_halong"])
+    approval = dossier.tasks.get(state=Task.State.OPEN)
+    assert (approval.kind, approval.agency) == (Task.Kind.APPROVE, processing_org.agencies["stp"])
+    with pytest.raises(PermissionDenied):
+        processing.approve(dossier=dossier, actor=users["leader_halong"])
+    dossier = processing.approve(dossier=dossier, actor=users["leader_stp"])
+    assert dossier.status == Status.PROCESSED
+    assert Result.objects.get(dossier=dossier).agency == processing_org.agencies["stp"]
+    assert dossier.tasks.get(state=Task.State.OPEN).service_point == processing_org.points["halong"]
+
+
+def test_inbox_filters_and_search(processing_org: Org) -> None:
+    users = processing_org.users
+    first, second = assigned(processing_org), assigned(processing_org)
+    officer = principal_for(users["officer_stp"])
+    uid = users["officer_stp"].pk
+    assert {t.dossier_id for t in inbox.inbox(officer, uid, "handle")} == {first.pk, second.pk}
+    found = inbox.inbox(officer, uid, "handle", query=second.code)
+    assert [t.dossier_id for t in found] == [second.pk]
+    processing.request_supplement_after_receipt(
+        dossier=first, items=["Bổ sung"], actor=users["officer_stp"]
+    )
+    waiting = inbox.inbox(officer, uid, "handle", filter_name="waiting")
+    assert [t.dossier_id for t in waiting] == [first.pk]
+    assert not inbox.inbox(officer, uid, "handle", filter_name="overdue")
+    later = first.due_at + dt.timedelta(days=30)
+    overdue = inbox.inbox(officer, uid, "handle", filter_name="overdue", now=later)
+    assert {t.dossier_id for t in overdue} == {first.pk, second.pk}
+    # Boxes of other roles stay empty for the handler; the counter sees the supplement.
+    assert not inbox.inbox(officer, uid, "approve")
+    counter = principal_for(users["counter_halong"])
+    assert [d.pk for d in inbox.inbox(counter, users["counter_halong"].pk, "receive")] == [first.pk]

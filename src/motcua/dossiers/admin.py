@@ -6,7 +6,15 @@ from __future__ import annotations
 from django.contrib import admin
 
 from motcua.core.admin import ReadOnlyAdmin, ReadOnlyInline
-from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Slip
+from motcua.dossiers.models import (
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    Evaluation,
+    Result,
+    Slip,
+    Task,
+)
 
 
 class DocumentInline(ReadOnlyInline):
@@ -24,11 +32,59 @@ class SlipInline(ReadOnlyInline):
     fields = readonly_fields = ("kind", "issued_at", "issued_by", "items")
 
 
+class TaskInline(ReadOnlyInline):
+    model = Task
+    fk_name = "dossier"
+    fields = readonly_fields = (
+        "step",
+        "kind",
+        "agency",
+        "assignee",
+        "state",
+        "opened_at",
+        "due_at",
+        "closed_at",
+        "outcome",
+    )
+
+
+class ResultInline(ReadOnlyInline):
+    model = Result
+    fields = readonly_fields = ("kind", "number", "agency", "approved_at", "signed_at", "sha256")
+
+
+class EvaluationInline(ReadOnlyInline):
+    model = Evaluation
+    fields = readonly_fields = (
+        "evaluated_at",
+        "total_time",
+        "agency_time",
+        "contacts",
+        "agencies_contacted",
+    )
+
+
 @admin.register(Dossier)
 class DossierAdmin(ReadOnlyAdmin):
-    list_display = ["code", "version", "channel", "status", "receiving_point", "submitted_at"]
-    list_filter = ["status", "channel", "receiving_point__kind"]
+    list_display = [
+        "code",
+        "version",
+        "channel",
+        "status",
+        "receiving_point",
+        "submitted_at",
+        "due_at",
+        "timeliness",
+    ]
+    list_filter = ["status", "channel", "timeliness", "receiving_point__kind"]
     search_fields = ["code", "applicant_name", "applicant_id_number"]
     date_hierarchy = "submitted_at"
     list_select_related = ["version", "receiving_point"]
-    inlines = [DocumentInline, SlipInline, EventInline]
+    inlines = [
+        DocumentInline,
+        SlipInline,
+        TaskInline,
+        ResultInline,
+        EvaluationInline,
+        EventInline,
+    ]

@@ -52,7 +52,12 @@ def tell_applicant(dossier: Dossier, action: str) -> None:
     with translation.override("vi"):
         status = dossier.get_status_display()
     notify(
-        recipient=Recipient(email=dossier.applicant_email, phone=dossier.applicant_phone),
+        # Zalo's notification service reaches the applicant by phone number too.
+        recipient=Recipient(
+            email=dossier.applicant_email,
+            phone=dossier.applicant_phone,
+            zalo=dossier.applicant_phone,
+        ),
         message=Message(
             subject=f"Hồ sơ {dossier.code}: {status}",
             body=f"Kính gửi ông/bà {dossier.applicant_name},\n\n{short}\n\n"
