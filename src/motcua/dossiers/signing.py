@@ -34,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Final, TypeVar
@@ -197,7 +198,7 @@ def validate_pdf(pdf: bytes) -> SignatureReport:
         try:
             statuses.append(
                 _outside_any_event_loop(
-                    lambda s=signature: validate_pdf_signature(s, _validation_context(ca))
+                    partial(validate_pdf_signature, signature, _validation_context(ca))
                 )
             )
         # A broken signature dictionary or CMS blob is a failed signature, not a crash.
