@@ -268,6 +268,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
+# MOTCUA_PKI_DIR: the demo CA and each agency's signing key and certificate (mode 0600); never
+# in the repository. A production deployment points it at the province's key store.
+MOTCUA_PKI_DIR = Path(os.environ.get("MOTCUA_PKI_DIR", DATA_DIR / "pki")).resolve()
 MEDIA_URL = "/media/"
 
 # Security headers. The CSP allows only this origin: every script and style is vendored.

@@ -88,16 +88,10 @@ def test_two_simultaneous_approvals_apply_exactly_one(processing_org: Org) -> No
     nothing of it is half-applied: one result, one event, one signing job."""
     from motcua.dossiers import processing
     from motcua.dossiers.models import DossierEvent, Result
-    from tests.processing_data import judicial_record
+    from tests.dossiers.test_processing import received
 
     users = processing_org.users
-    dossier = services.submit_dossier(
-        submission=judicial_record(),
-        channel=Channel.COUNTER,
-        actor=users["counter_halong"],
-        point=processing_org.points["halong"],
-        outcome=services.Outcome("accept"),
-    )
+    dossier = received(processing_org)
     processing.assign_handler(
         dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"]
     )

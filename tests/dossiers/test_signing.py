@@ -280,5 +280,9 @@ def test_pki_init_and_the_demo_cover_every_active_agency(pki: Path, agency: Agen
 
 
 def test_the_keys_default_to_the_data_directory(settings: Any):
-    del settings.MOTCUA_PKI_DIR
-    assert signing.pki_dir() == settings.DATA_DIR / "pki"
+    from motcua import settings as defaults
+
+    if "MOTCUA_PKI_DIR" not in os.environ:
+        assert defaults.MOTCUA_PKI_DIR == defaults.DATA_DIR / "pki"
+    settings.MOTCUA_PKI_DIR = settings.DATA_DIR / "elsewhere"
+    assert signing.pki_dir() == settings.DATA_DIR / "elsewhere"

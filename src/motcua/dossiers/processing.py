@@ -174,10 +174,11 @@ def _lines(text: str) -> list[str]:
 # Opening steps -----------------------------------------------------------------------------
 
 
-def start_processing(dossier: Dossier, actor: Any, now: dt.datetime) -> None:
+def start_processing(
+    dossier: Dossier, actor: Any, now: dt.datetime, calendar: WorkingCalendar
+) -> None:
     """At receipt: the receiving step is done by the officer who received, and the dossier is
     handed to the next step of its process. (Called inside `services.accept_dossier`.)"""
-    calendar = calendar_for(dossier.province.code)
     dossier.clock_started_at = now
     first = workflow.steps_of(dossier.version.spec)[0]
     point = dossier.receiving_point

@@ -299,7 +299,7 @@ def accept_dossier(
     dossier.received_at = now
     dossier.received_by = staff_user(actor)
     dossier.due_at = deadlines.due_at(dossier.version.time, now, calendar)
-    processing.start_processing(dossier, actor, now)
+    processing.start_processing(dossier, actor, now, calendar)
     _move(dossier, Status.RECEIVED, actor, "received")
     history.issue_slip(dossier, Slip.Kind.RECEIPT, actor, [])
     if dossier.fee_amount:

@@ -99,7 +99,7 @@ class _Credential:
 
 
 def pki_dir() -> Path:
-    return Path(getattr(settings, "MOTCUA_PKI_DIR", settings.DATA_DIR / "pki"))
+    return Path(settings.MOTCUA_PKI_DIR)
 
 
 def ensure_ca() -> None:
