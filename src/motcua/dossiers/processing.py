@@ -47,6 +47,11 @@ FINANCIAL_SUFFIX = "/NVTC"
 MAX_CONSULTATION_DAYS = 30
 
 
+def obligation_reference(dossier: Dossier) -> str:
+    """The payment reference of the dossier's financial obligation (beside its fee's)."""
+    return dossier.code + FINANCIAL_SUFFIX
+
+
 # Helpers shared by the actions -------------------------------------------------------------
 
 
@@ -439,7 +444,7 @@ def request_financial_obligation(
             _("Give the amount in đồng."), fields={"amount": [_("A positive number of đồng.")]}
         )
     payments.create_payment(
-        reference=dossier.code + FINANCIAL_SUFFIX, purpose=note, amount=amount, actor=actor
+        reference=obligation_reference(dossier), purpose=note, amount=amount, actor=actor
     )
     before = dossier.status
     dossier.status = Status.FINANCIAL

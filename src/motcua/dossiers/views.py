@@ -123,6 +123,7 @@ def track(request: HttpRequest) -> HttpResponse:
     if dossier is not None:
         payments = payment_selectors.payments_for(dossier.code)
         payment = payments[-1] if payments else None
+        obligation = payment_selectors.open_payment(processing.obligation_reference(dossier))
         context |= {
             "events": list(dossier.events.all()),
             "slips": list(dossier.slips.all()),
@@ -134,6 +135,8 @@ def track(request: HttpRequest) -> HttpResponse:
             else None,
             "payment": payment,
             "payment_token": payment_token(payment) if payment else "",
+            "obligation": obligation,
+            "obligation_token": payment_token(obligation) if obligation else "",
             "fee_text": money(dossier.fee_amount) if dossier.fee_amount else "",
             "return_to": printing.tracking_path(dossier),
         }
@@ -316,6 +319,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "slips": list(dossier.slips.all()),
             "payments": payment_selectors.payments_for(dossier.code),
             "open_payment": payment_selectors.open_payment(dossier.code),
+            "open_obligation": payment_selectors.open_payment(
+                processing.obligation_reference(dossier)
+            ),
             "may_collect": principal.has("dossier.receive"),
             "may_decide": principal.has("dossier.receive")
             and dossier.status in services.AWAITING_RECEIPT,
@@ -360,7 +366,10 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
 def settle_fee(request: HttpRequest, code: str) -> HttpResponse:
     """The counter collects the fee (cash or card) or records an exemption with its reason."""
     dossier = selectors.dossier_for(principal_of(request), code, request=request)
-    payment = payment_selectors.open_payment(dossier.code)
+    # The fee, or (asked for during processing) the financial obligation.
+    obligation = request.POST.get("obligation") == "1"
+    reference = processing.obligation_reference(dossier) if obligation else dossier.code
+    payment = payment_selectors.open_payment(reference)
     how = request.POST.get("method", "")
     try:
         if payment is None:
