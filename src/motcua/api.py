@@ -19,6 +19,7 @@ from motcua.dossiers.api import router as dossier_router
 from motcua.dossiers.processing_api import public_router as public_processing_router
 from motcua.dossiers.processing_api import router as processing_router
 from motcua.dossiers.processing_api import work_router
+from motcua.queueing.api import router as queue_router
 from motcua.organisation.api import router as organisation_router
 from motcua.workcalendar.api import router as calendar_router
 
@@ -75,3 +76,4 @@ api.add_router("/dossiers", processing_router, tags=["processing"])
 api.add_router("/work", work_router, tags=["processing"])
 api.add_router("/public", public_dossier_router, tags=["public"])
 api.add_router("/public", public_processing_router, tags=["public"])
+api.add_router("/queue", queue_router, tags=["queue"])

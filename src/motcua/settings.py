@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "motcua.catalogue",
     "motcua.dossiers",
     "motcua.payments",
+    "motcua.queueing",
 ]
 
 MIDDLEWARE = [

@@ -106,27 +106,41 @@ class Event:
 
 TopicCheck = Callable[[Principal, str], bool]
 _TOPIC_KINDS: dict[str, TopicCheck] = {}
+_PUBLIC_KINDS: set[str] = set()
 
 
 def is_valid_topic(topic: str) -> bool:
     return len(topic) <= TOPIC_MAX_LENGTH and TOPIC_RE.fullmatch(topic) is not None
 
 
-def register_topic_kind(kind: str, check: TopicCheck, *, replace: bool = False) -> None:
+def register_topic_kind(
+    kind: str, check: TopicCheck, *, replace: bool = False, public: bool = False
+) -> None:
     """Let principals subscribe to `<kind>.<key>` topics when `check(principal, key)` is true.
 
     The check runs in a worker thread (it may query the database) and only for authenticated
-    principals; `key` is everything after the first dot.
+    principals, unless the kind is `public`: then anyone may listen (a display board in a
+    waiting room), and its events must carry nothing but what the board shows anyway.
+    `key` is everything after the first dot.
     """
     if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
         raise ValueError(f"not a valid topic kind: {kind!r}")
     if kind in _TOPIC_KINDS and not replace and _TOPIC_KINDS[kind] is not check:
         raise ValueError(f"topic kind {kind!r} is already registered")
     _TOPIC_KINDS[kind] = check
+    if public:
+        _PUBLIC_KINDS.add(kind)
+    else:
+        _PUBLIC_KINDS.discard(kind)
 
 
 def unregister_topic_kind(kind: str) -> None:
     _TOPIC_KINDS.pop(kind, None)
+    _PUBLIC_KINDS.discard(kind)
+
+
+def is_public_topic(topic: str) -> bool:
+    return topic.partition(".")[0] in _PUBLIC_KINDS
 
 
 def topic_kinds() -> frozenset[str]:
@@ -134,8 +148,11 @@ def topic_kinds() -> frozenset[str]:
 
 
 def can_subscribe(principal: Principal, topic: str) -> bool:
-    """May `principal` receive the events of `topic`? Unknown kinds and anonymous: no."""
-    if not principal.is_authenticated or not is_valid_topic(topic):
+    """May `principal` receive the events of `topic`? Unknown kinds, and anonymous principals
+    on topics that are not public: no."""
+    if not is_valid_topic(topic):
+        return False
+    if not principal.is_authenticated and not is_public_topic(topic):
         return False
     kind, _, key = topic.partition(".")
     check = _TOPIC_KINDS.get(kind)

@@ -53,7 +53,8 @@ def _error(status: int, code: str, detail: str, **fields: list[str]) -> JsonResp
 def _authorise(request: HttpRequest, topics: list[str]) -> JsonResponse | None:
     """Sync: resolve the user and principal (database reads) and check every topic."""
     try:
-        if not request.user.is_authenticated:
+        public = all(events.is_public_topic(name) for name in topics)
+        if not request.user.is_authenticated and not public:
             return _error(401, "not_authenticated", _("Log in to receive live updates."))
         principal = principal_of(request)
         for name in topics:
