@@ -96,6 +96,45 @@ def processing_org(intake_org, settings, tmp_path):  # type: ignore[no-untyped-d
     return intake_org
 
 
+@pytest.fixture
+def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
+    """The project's ASGI application served by uvicorn in a thread of the test process, on a
+    free port; yields the base URL. Pages whose event streams must deliver need it:
+    pytest-django's `live_server` is WSGI, under which Django reads an async streaming response
+    to its end before sending anything. The server shares the test database."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from django.core.asgi import get_asgi_application
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    config = uvicorn.Config(
+        get_asgi_application(),
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped"
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

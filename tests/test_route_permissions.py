@@ -74,6 +74,19 @@ RECEIVERS = frozenset({"counter_halong", "counter_tinh", "manager_halong"})
 NOT_YET = frozenset({404})  # nothing of the kind exists yet (no result, not received)
 
 
+def counter_action(body: dict[str, Any], ticket: bool = False) -> Route:
+    """A counter's action of the queue API: the counter is closed (409); a ticket that does not
+    exist is not found (404)."""
+    return Route(
+        "queue.serve",
+        objects="counter",
+        method="post",
+        body=body,
+        tail=(0,) if ticket else (),
+        expect=NOT_YET if ticket else frozenset({409}),
+    )
+
+
 def action(
     body: dict[str, Any], tail: tuple[Any, ...] = (), expect: frozenset[int] | None = None
 ) -> Route:
@@ -186,6 +199,53 @@ ROUTES: dict[str, Route] = {
     # applicant's request; others are refused (403).
     "api:dossier_stop_request": action({"reason": "Không cần nữa"}, expect=frozenset({200, 403})),
     "api:dossier_stop": action({}),
+    # Queues (the matrix's points have counters but no queue services: nothing to issue or
+    # call; tests/queueing walk the rest). A counter opens for its point's officers.
+    "queueing:counters": Route("queue.serve"),
+    "queueing:kiosk": Route(PUBLIC, args=("ttpvhcc-06688",)),
+    "queueing:check_in": Route(
+        PUBLIC, method="post", args=("ttpvhcc-06688",), expect=frozenset({400})
+    ),
+    "queueing:follow": Route(PUBLIC, args=("x",), expect=NOT_YET),
+    "queueing:ticket_print": Route(PUBLIC, args=("x",), expect=NOT_YET),
+    "queueing:follow_cancel": Route(PUBLIC, method="post", args=("x",), expect=NOT_YET),
+    "queueing:book": Route(PUBLIC, args=("ttpvhcc-06688",)),
+    "queueing:booking": Route(PUBLIC, args=("x",), expect=NOT_YET),
+    # Display boards: public; the matrix has no queue services (an empty board, no call to
+    # voice: a clip exists only for a number called to that counter today).
+    "queueing:display": Route(PUBLIC, args=("ttpvhcc-06688",)),
+    "queueing:board_state": Route(PUBLIC, args=("ttpvhcc-06688",)),
+    "queueing:chime": Route(PUBLIC),
+    "queueing:voice": Route(PUBLIC, args=("A001", 1), expect=NOT_YET),
+    # The counter console, the rating tablet, the live view and the reports (no queue services:
+    # empty queues; opening a counter, rolled back, sends back to the console: 302).
+    "queueing:rate": Route(PUBLIC, method="post", args=("x",), expect=NOT_YET),
+    "queueing:rate_tablet": Route(PUBLIC, args=(0,), expect=NOT_YET),
+    "queueing:console": Route("queue.serve", objects="counter"),
+    "queueing:console_act": Route("queue.serve", objects="counter", method="post", tail=("open",)),
+    "queueing:live": Route("monitoring.view"),
+    "queueing:live_point": Route("monitoring.view", objects="service_point"),
+    "queueing:reports": Route("monitoring.view", query="format=csv"),
+    "api:queue_issue": Route(
+        PUBLIC,
+        method="post",
+        body={"service_point": "ttpvhcc-06688", "service": "none"},
+        expect=NOT_YET,
+    ),
+    "api:queue_place": Route(PUBLIC, args=("x",), expect=NOT_YET),
+    "api:queue_board": Route(PUBLIC, args=("ttpvhcc-06688",)),
+    "api:queue_counter_open": Route("queue.serve", objects="counter", method="post", body={}),
+    "api:queue_counter_pause": counter_action({"reason": "Họp"}),
+    "api:queue_counter_resume": counter_action({}),
+    "api:queue_counter_close": counter_action({}),
+    "api:queue_call_next": counter_action({}),
+    "api:queue_call": counter_action({}, ticket=True),
+    "api:queue_recall": counter_action({}, ticket=True),
+    "api:queue_start": counter_action({}, ticket=True),
+    "api:queue_hold": counter_action({}, ticket=True),
+    "api:queue_transfer": counter_action({"service": "none"}, ticket=True),
+    "api:queue_no_show": counter_action({}, ticket=True),
+    "api:queue_finish": counter_action({"dossier": ""}, ticket=True),
     "api:public_stop_request": Route(
         PUBLIC, method="post", args=("x",), body={"reason": "x", "secret": "y"}, expect=NOT_YET
     ),
@@ -244,6 +304,7 @@ def matrix_org(org: Org, settings: Any, tmp_path: Any) -> Org:
     and waiting for a supplement (so that it has a slip and may still be decided)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MOTCUA_PKI_DIR = tmp_path / "pki"
+    settings.MOTCUA_VOICE_DIR = tmp_path / "voice"
     for key, commune in [("halong", "06688"), ("baichay", "06673")]:
         dossier = dossier_services.submit_dossier(
             submission=Submission(
@@ -315,6 +376,8 @@ def object_ids(org: Org, kind: str) -> dict[str, int]:
         return {key: agency.pk for key, agency in org.agencies.items()}
     if kind == "dossier":
         return {key: dossier.pk for key, dossier in org.dossiers.items()}
+    if kind == "counter_object":
+        return {key: point.counters.order_by("number")[0].pk for key, point in org.points.items()}
     return {key: point.pk for key, point in org.points.items()}
 
 
@@ -327,6 +390,8 @@ def object_args(org: Org, kind: str) -> dict[str, list[Any]]:
             key: [dossier.code, dossier.documents.exclude(file="").get().pk]
             for key, dossier in org.dossiers.items()
         }
+    if kind == "counter":
+        return {key: [pk] for key, pk in object_ids(org, "counter_object").items()}
     if kind == "slip":
         return {
             key: [dossier.code, dossier.slips.get().pk] for key, dossier in org.dossiers.items()

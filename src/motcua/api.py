@@ -19,8 +19,8 @@ from motcua.dossiers.api import router as dossier_router
 from motcua.dossiers.processing_api import public_router as public_processing_router
 from motcua.dossiers.processing_api import router as processing_router
 from motcua.dossiers.processing_api import work_router
-from motcua.queueing.api import router as queue_router
 from motcua.organisation.api import router as organisation_router
+from motcua.queueing.api import router as queue_router
 from motcua.workcalendar.api import router as calendar_router
 
 api = NinjaAPI(

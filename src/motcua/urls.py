@@ -12,5 +12,6 @@ urlpatterns = [
     path("procedures/", include("motcua.catalogue.urls")),
     path("", include("motcua.dossiers.urls")),
     path("payments/", include("motcua.payments.urls")),
+    path("queue/", include("motcua.queueing.urls")),
     path("admin/", admin.site.urls),
 ]

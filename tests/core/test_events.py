@@ -250,6 +250,24 @@ def test_apps_register_topic_kinds() -> None:
         events.register_topic_kind("Bad.Kind", dossier_check)
 
 
+def test_public_topic_kinds_are_open_to_the_anonymous_and_only_them() -> None:
+    """A display board in a waiting room listens without a login to a public kind; the same
+    check still decides which keys exist."""
+    someone = Principal(user_id=1)
+    events.register_topic_kind("lobby", lambda p, k: k == "7", public=True)
+    try:
+        assert events.is_public_topic("lobby.7")
+        assert can_subscribe(ANONYMOUS, "lobby.7")
+        assert can_subscribe(someone, "lobby.7")
+        assert not can_subscribe(ANONYMOUS, "lobby.8")
+        assert not can_subscribe(ANONYMOUS, "province.22")
+        events.register_topic_kind("lobby", lambda p, k: True, replace=True)  # not public now
+        assert not can_subscribe(ANONYMOUS, "lobby.7")
+    finally:
+        events.unregister_topic_kind("lobby")
+    assert not events.is_public_topic("lobby.7")
+
+
 # --- the endpoint's refusals ----------------------------------------------------------------------
 
 
@@ -259,6 +277,16 @@ def test_the_stream_needs_a_login() -> None:
     assert response.status_code == 401
     assert response.json()["error"] == "not_authenticated"
     assert reverse("core:event_stream") == STREAM
+
+
+@pytest.mark.django_db
+def test_a_public_topic_streams_without_a_login_but_not_mixed_with_a_private_one(
+    org: Org,
+) -> None:
+    point = org.points["halong"].pk
+    assert Client().get(STREAM, {"topic": f"board.{point}"}).status_code == 200
+    mixed = Client().get(STREAM, {"topic": [f"board.{point}", "province.22"]})
+    assert mixed.status_code == 401
 
 
 @pytest.mark.django_db

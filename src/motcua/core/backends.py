@@ -20,6 +20,9 @@ APP_PERMISSION = {
     # read the audit log; every change goes through the services.
     "payments": "audit.view",
     "dossiers": "audit.view",
+    # The queues' configuration (services, priorities, counters served) is the organisation's;
+    # their tickets and sessions are records, read only.
+    "queueing": "organisation.manage",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION: list[tuple[str, Any, str]] = [
     ("dossiers:work", _("My work"), "dossier.view"),
     ("dossiers:list", _("Dossiers"), "dossier.view"),
+    ("queueing:counters", _("Counters"), "queue.serve"),
+    ("queueing:live", _("Queues live"), "monitoring.view"),
+    ("queueing:reports", _("Queue reports"), "monitoring.view"),
     ("organisation:service_points", _("Service points"), "organisation.view"),
     ("organisation:agencies", _("Agencies"), "organisation.view"),
     ("workcalendar:calendar", _("Working calendar"), "calendar.view"),

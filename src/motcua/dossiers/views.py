@@ -251,7 +251,12 @@ def receive_choose(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dossiers/receive_choose.html",
-        {"q": query, "procedures": catalogue.offered_procedures(query=query)[:50]},
+        {
+            "q": query,
+            "procedures": catalogue.offered_procedures(query=query)[:50],
+            # The queue ticket of the citizen at the counter (from the counter console).
+            "ticket": request.GET.get("ticket", "").strip()[:20],
+        },
     )
 
 
@@ -293,6 +298,8 @@ def receive(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("dossiers:detail", code=dossier.code)
     if not values and points:
         values = {"commune": points[0].commune.code if points[0].commune else ""}
+    if request.method == "GET":
+        values["queue_ticket"] = request.GET.get("ticket", "").strip()[:20]
     context = _form_context(version, points[0].province.code if points else "", values, error)
     context["points"] = points
     context["selected_point"] = values.get("service_point", "")

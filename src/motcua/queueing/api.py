@@ -272,6 +272,7 @@ def hold(request: HttpRequest, counter_id: int, ticket_id: int) -> Ticket:
 )
 def transfer(request: HttpRequest, counter_id: int, ticket_id: int, payload: TransferIn) -> Ticket:
     counter = _counter(request, counter_id)
+    ticket = _ticket(request, ticket_id)
     service = QueueService.objects.filter(
         service_point_id=counter.service_point_id, code=payload.service
     ).first()
@@ -282,7 +283,7 @@ def transfer(request: HttpRequest, counter_id: int, ticket_id: int, payload: Tra
             status=409,
             fields={"service": [_("Choose a service of this service point.")]},
         )
-    return _act(request, counter_id, ticket_id, services.transfer, service=service)
+    return services.transfer(ticket=ticket, counter=counter, actor=request.user, service=service)
 
 
 @router.post(

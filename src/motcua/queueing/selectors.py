@@ -18,6 +18,7 @@ from motcua.organisation.models import Counter, ServicePoint
 from motcua.queueing.models import (
     Appointment,
     CounterSession,
+    PriorityCategory,
     QueueService,
     Rating,
     Ticket,
@@ -27,8 +28,10 @@ from motcua.queueing.numbering import local_day
 from motcua.workcalendar.engine import VN_TZ
 from motcua.workcalendar.selectors import calendar_for
 
+# As the organisation's: a point is reached through its province, commune, the agencies it
+# receives for (their leaders watch it), or a membership of the point itself.
 POINT_JURISDICTION = Jurisdiction(
-    province="province__code", commune="commune__code", service_point="id"
+    province="province__code", commune="commune__code", agency="agencies", service_point="id"
 )
 # Without history yet, a service is assumed to take this long (for the estimated wait).
 DEFAULT_SERVICE_SECONDS = 8 * 60
@@ -77,13 +80,38 @@ def public_point(code: str) -> ServicePoint:
 
 def ticket_by_secret(secret: str) -> Ticket:
     ticket = (
-        Ticket.objects.select_related("service", "service_point", "counter")
+        Ticket.objects.select_related("service", "service_point", "counter", "priority")
         .filter(secret=secret.strip())
         .first()
     )
     if ticket is None:
         raise NotFound()
     return ticket
+
+
+def active_priorities() -> QuerySet[PriorityCategory]:
+    return PriorityCategory.objects.filter(active=True)
+
+
+def appointment_by_secret(secret: str) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("service__service_point")
+        .filter(secret=secret.strip())
+        .first()
+    )
+    if appointment is None:
+        raise NotFound()
+    return appointment
+
+
+def appointment_ticket(appointment: Appointment) -> Ticket | None:
+    """The ticket a checked-in appointment was given (late or on time)."""
+    return Ticket.objects.filter(issue_key=appointment_key(appointment)).first()
+
+
+def appointment_key(appointment: Appointment) -> str:
+    """The issue key of an appointment's ticket: checking in twice gives the same ticket."""
+    return f"appointment:{appointment.pk}"
 
 
 def offered_services(point: ServicePoint) -> QuerySet[QueueService]:

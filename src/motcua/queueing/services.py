@@ -26,7 +26,7 @@ from motcua.core.access import staff_user
 from motcua.core.errors import Conflict, MotcuaError, PermissionDenied
 from motcua.core.events import publish
 from motcua.core.principal import principal_for
-from motcua.organisation.models import Counter
+from motcua.organisation.models import Counter, ServicePoint
 from motcua.queueing.models import (
     RATING_CRITERIA,
     Appointment,
@@ -571,9 +571,11 @@ def book_appointment(
 
 
 @transaction.atomic
-def check_in(*, code: str) -> Ticket:
-    """At the kiosk: an appointment checked in within its window gets a ticket called by slot;
-    one too late joins the walk-in queue (its slot is gone, its visit is not)."""
+def check_in(*, code: str, point: ServicePoint | None = None) -> Ticket:
+    """At the kiosk of `point`: an appointment checked in within its window gets a ticket
+    called by slot; one too late joins the walk-in queue (its slot is gone, its visit is not)."""
+    from motcua.queueing.selectors import appointment_key, appointment_ticket
+
     appointment = (
         Appointment.objects.select_for_update()
         .select_related("service__service_point")
@@ -584,8 +586,15 @@ def check_in(*, code: str) -> Ticket:
         raise MotcuaError(
             _("No appointment has this code."), code="unknown_appointment", status=404
         )
+    booked_at = appointment.service.service_point
+    if point is not None and booked_at.pk != point.pk:
+        raise Conflict(
+            _("This appointment is at %(point)s.") % {"point": booked_at.name}, code="other_point"
+        )
     if appointment.status == Appointment.Status.CHECKED_IN:
-        return Ticket.objects.get(issue_key=f"appointment:{appointment.pk}")
+        ticket = appointment_ticket(appointment)
+        assert ticket is not None
+        return ticket
     now = timezone.now()
     if now < appointment.starts_at - CHECK_IN_EARLY:
         raise Conflict(
@@ -601,5 +610,21 @@ def check_in(*, code: str) -> Ticket:
     return issue_ticket(
         service=appointment.service,
         appointment=None if late else appointment,
-        key=f"appointment:{appointment.pk}",
+        key=appointment_key(appointment),
     )
+
+
+@transaction.atomic
+def cancel_appointment(*, appointment: Appointment, ip: str | None = None) -> Appointment:
+    """The citizen cancels a booking not yet checked in: its place in the slot is free again."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(
+            _("This appointment can no longer be cancelled (%(status)s).")
+            % {"status": appointment.get_status_display()},
+            code="illegal_transition",
+        )
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.save(update_fields=["status"])
+    audit.record(actor=None, action="queue.cancel_booking", obj=appointment, ip=ip)
+    return appointment

@@ -73,7 +73,10 @@
       var current = element.isConnected ? element : (element.id && document.getElementById(element.id));
       if (current) { swap(current); }
     };
+    // The element is the request's source: htmx keeps one request per source, so two live
+    // elements re-fetched on one event do not cancel each other (the body would be the source).
     window.htmx.ajax("GET", url, {
+      source: element,
       target: element,
       swap: element.getAttribute("data-live-swap") || "innerHTML"
     }).then(done, done);
