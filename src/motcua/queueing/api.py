@@ -8,8 +8,9 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from motcua.core.access import demand
 from motcua.core.errors import MotcuaError, NotFound
@@ -116,7 +117,7 @@ def _service(point_code: str, code: str) -> QueueService:
     },
     url_name="queue_issue",
 )
-def issue(request: HttpRequest, payload: TicketIn) -> tuple[int, Ticket]:
+def issue(request: HttpRequest, payload: TicketIn) -> Status:
     """Issue a ticket (a kiosk, a mobile app). 201 for a new ticket, 200 for a retried key."""
     limit_public(request, "kiosk")
     service = _service(payload.service_point, payload.service)
@@ -125,9 +126,10 @@ def issue(request: HttpRequest, payload: TicketIn) -> tuple[int, Ticket]:
         priority = PriorityCategory.objects.filter(code=payload.priority).first()
         if priority is None:
             raise MotcuaError(fields={"priority": [_("No such priority category.")]})
-    existed = bool(payload.key) and Ticket.objects.filter(issue_key=payload.key).exists()
+    started = timezone.now()
     ticket = services.issue_ticket(service=service, priority=priority, key=payload.key)
-    return (200 if existed else 201), ticket
+    # A retried key answers with the ticket issued before this request began.
+    return Status(200 if ticket.issued_at < started else 201, ticket)
 
 
 @router.get(
