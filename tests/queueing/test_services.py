@@ -253,3 +253,15 @@ def test_the_place_in_the_queue_falls_as_tickets_are_called(queue_org: Any) -> N
     services.call_next(counter=counter, actor=queue_org.users["counter_halong"])
     assert selectors.place_of(tickets[2]).ahead == 1
     assert TicketEvent.objects.filter(action="called").count() == 1
+
+
+def test_a_citizen_or_the_points_staff_cancel_a_waiting_ticket(queue_org: Any) -> None:
+    ticket = issue(queue_org)
+    with pytest.raises(PermissionDenied):
+        services.cancel(ticket=ticket, actor=queue_org.users["counter_tinh"])
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.WAITING
+    services.cancel(ticket=ticket, actor=queue_org.users["counter_halong"])
+    with pytest.raises(Conflict):
+        services.cancel(ticket=ticket)  # already cancelled
+    left = issue(queue_org)
+    assert services.cancel(ticket=left).status == Ticket.Status.CANCELLED  # from the phone

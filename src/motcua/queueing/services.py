@@ -144,9 +144,8 @@ def _issue(
 # Counter sessions --------------------------------------------------------------------------
 
 
-def _require_point(actor: Any, counter: Counter) -> None:
+def _require_point(actor: Any, point: ServicePoint) -> None:
     principal = principal_for(actor)
-    point = counter.service_point
     if not principal.has("queue.serve") or (
         point.pk not in principal.service_point_ids
         and point.province.code not in principal.province_codes
@@ -170,7 +169,7 @@ def _open_session(counter: Counter, actor: Any, *, lock: bool = True) -> Counter
 
 @transaction.atomic
 def open_counter(*, counter: Counter, actor: Any) -> CounterSession:
-    _require_point(actor, counter)
+    _require_point(actor, counter.service_point)
     if not counter.active:
         raise Conflict(_("This counter is out of service."), code="counter_inactive")
     current = (
@@ -302,7 +301,7 @@ def _next_for(counter: Counter, now: dt.datetime) -> Ticket | None:
 @transaction.atomic
 def call_next(*, counter: Counter, actor: Any) -> Ticket | None:
     """Call the next ticket to `counter` (None when nobody waits)."""
-    _require_point(actor, counter)
+    _require_point(actor, counter.service_point)
     session = _open_session(counter, actor)
     if session.paused_since is not None:
         raise Conflict(_("The counter is paused: resume it to call."), code="counter_paused")
@@ -346,7 +345,7 @@ def _locked_ticket(ticket: Ticket, allowed: tuple[str, ...], what: str) -> Ticke
 
 
 def _at_counter(ticket: Ticket, counter: Counter, actor: Any) -> None:
-    _require_point(actor, counter)
+    _require_point(actor, counter.service_point)
     _open_session(counter, actor, lock=False)
     if ticket.service_point_id != counter.service_point_id:
         raise PermissionDenied(_("This ticket is for another service point."), code="other_point")
@@ -477,13 +476,9 @@ def finish(*, ticket: Ticket, counter: Counter, actor: Any, dossier_code: str = 
 @transaction.atomic
 def cancel(*, ticket: Ticket, actor: Any = None) -> Ticket:
     """The citizen leaves (from their phone) or staff remove the ticket."""
-    if staff_user(actor) is not None and ticket.counter_id is None:
-        principal = principal_for(actor)
-        if (
-            not principal.has("queue.serve")
-            or ticket.service_point_id not in principal.service_point_ids
-        ):
-            raise PermissionDenied()
+    if staff_user(actor) is not None:
+        # Staff remove tickets of their own service points only.
+        _require_point(actor, ticket.service_point)
     ticket = _locked_ticket(ticket, (Status.WAITING, Status.HELD), _("be cancelled"))
     return _move(
         ticket, Status.CANCELLED, Action.CANCELLED, actor, None, finished_at=timezone.now()
