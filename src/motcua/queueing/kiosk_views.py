@@ -31,7 +31,7 @@ from motcua.dossiers.slips import qr_data_uri
 from motcua.dossiers.webforms import flash_refusal
 from motcua.organisation.models import ServicePoint
 from motcua.queueing import selectors, services
-from motcua.queueing.models import Appointment, QueueService, Ticket
+from motcua.queueing.models import APPOINTMENT_SLOT, Appointment, QueueService, Ticket
 from motcua.queueing.numbering import local_day
 from motcua.workcalendar.selectors import calendar_for
 
@@ -255,7 +255,7 @@ def _booking_days(point: ServicePoint, now: dt.datetime) -> list[dt.date]:
     for offset in range(BOOKING_DAYS):
         day = today + dt.timedelta(days=offset)
         sessions = calendar.sessions_on(day)
-        if sessions and sessions[-1][1] - services.SLOT > now:
+        if sessions and sessions[-1][1] - APPOINTMENT_SLOT > now:
             days.append(day)
     return days
 

@@ -9,6 +9,7 @@ times, counter) are the current state, kept so that boards and reports read one 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -134,6 +135,9 @@ class DailyTicketCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id} {self.day}: {self.last}"
+
+
+APPOINTMENT_SLOT = dt.timedelta(minutes=30)
 
 
 class Appointment(models.Model):

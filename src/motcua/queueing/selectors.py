@@ -16,6 +16,7 @@ from motcua.core.errors import NotFound
 from motcua.core.permissions import Jurisdiction, Principal, scope
 from motcua.organisation.models import Counter, ServicePoint
 from motcua.queueing.models import (
+    APPOINTMENT_SLOT,
     Appointment,
     CounterSession,
     PriorityCategory,
@@ -25,7 +26,6 @@ from motcua.queueing.models import (
     TicketEvent,
 )
 from motcua.queueing.numbering import local_day
-from motcua.workcalendar.engine import VN_TZ
 from motcua.workcalendar.selectors import calendar_for
 
 # As the organisation's: a point is reached through its province, commune, the agencies it
@@ -228,11 +228,11 @@ def slots_of(service: QueueService, day: dt.date) -> list[Slot]:
     slots = []
     for start, end in calendar.sessions_on(day):
         moment = start
-        while moment + dt.timedelta(minutes=30) <= end:
+        while moment + APPOINTMENT_SLOT <= end:
             if moment > now:
                 taken = booked.get(moment, 0)
                 slots.append(Slot(moment, max(service.appointment_capacity - taken, 0)))
-            moment += dt.timedelta(minutes=30)
+            moment += APPOINTMENT_SLOT
     return slots
 
 
@@ -356,10 +356,3 @@ def officers_at(point: ServicePoint, now: dt.datetime | None = None) -> list[dic
             }
         )
     return rows
-
-
-def local_date_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return (
-        dt.datetime.combine(start, dt.time.min, tzinfo=VN_TZ),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=VN_TZ),
-    )

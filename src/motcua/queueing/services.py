@@ -49,7 +49,6 @@ Action = TicketEvent.Action
 WAIT_CAP = dt.timedelta(minutes=getattr(settings, "QUEUE_WAIT_CAP_MINUTES", 30))
 CHECK_IN_EARLY = dt.timedelta(minutes=getattr(settings, "QUEUE_CHECK_IN_EARLY_MINUTES", 30))
 CHECK_IN_LATE = dt.timedelta(minutes=getattr(settings, "QUEUE_CHECK_IN_LATE_MINUTES", 15))
-SLOT = dt.timedelta(minutes=30)
 
 
 # Telling the boards ------------------------------------------------------------------------
