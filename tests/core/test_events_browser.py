@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, Route, expect
 
+from tests.browser.waiting import wait_for_js
 from tests.core.events_support import (
     free_port,
     make_scope,
@@ -83,7 +84,7 @@ def test_live_js_dispatches_swaps_and_survives_a_server_restart(page: Page) -> N
         )
         expect(board).to_have_text("lần 1")
         [kpi] = publish_elsewhere({"topic": "province.22", "name": "kpi", "data": {"x": 1}})
-        page.wait_for_function("window.received.length >= 2")
+        wait_for_js(page, "window.received.length >= 2")
         assert page.evaluate("window.received") == [
             [
                 "board",
@@ -104,7 +105,7 @@ def test_live_js_dispatches_swaps_and_survives_a_server_restart(page: Page) -> N
     [missed] = publish_elsewhere({"topic": "commune.06688", "name": "while-down"})
     with uvicorn_server(port):
         expect(board).to_have_attribute("data-live-state", "open", timeout=15_000)
-        page.wait_for_function("window.received.length >= 3", timeout=15_000)
+        wait_for_js(page, "window.received.length >= 3", timeout=15_000)
         received: list[Any] = page.evaluate("window.received")
         assert [detail["id"] for _, detail in received] == [called["id"], kpi["id"], missed["id"]]
         expect(board).to_have_text("lần 2")
@@ -121,7 +122,7 @@ def test_live_js_dispatches_swaps_and_survives_a_server_restart(page: Page) -> N
         )
         expect(page.locator("#later")).to_have_attribute("data-live-state", "open")
         [other] = publish_elsewhere({"topic": "commune.06673", "name": "other-commune"})
-        page.wait_for_function("window.received.length >= 4")
+        wait_for_js(page, "window.received.length >= 4")
         page.wait_for_timeout(300)
         received = page.evaluate("window.received")
         assert [(target, detail["id"]) for target, detail in received] == [

@@ -24,6 +24,7 @@ from motcua.core.events import publish
 from motcua.core.models import LiveEvent
 from motcua.queueing import services
 from motcua.queueing.models import TicketEvent
+from tests.browser.waiting import wait_for_js
 from tests.org import Org
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -127,7 +128,8 @@ def test_the_board_shows_and_reads_out_calls(page: Page, asgi_server: str, queue
     services.recall(ticket=called, counter=counter1, actor=officer)
     services.finish(ticket=earlier, counter=counter2, actor=manager)
     services.call_next(counter=counter2, actor=manager)  # B002
-    page.wait_for_function(
+    wait_for_js(
+        page,
         """() => window.audioLog.filter(([name, src]) =>
             name !== "playing" && /B002-2/.test(src)).length > 0""",
         timeout=30_000,

@@ -14,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from motcua.queueing import services
 from motcua.queueing.models import PriorityCategory, Ticket
+from tests.browser.waiting import wait_for_js
 from tests.org import Org
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -109,7 +110,7 @@ def test_take_a_number_print_it_and_follow_it_on_a_phone(
     ticket = Ticket.objects.exclude(pk=ahead.pk).get()
     expect(screen.locator("#ticket-number")).to_have_text(ticket.number)
     expect(screen.locator("#ticket-ahead")).to_have_attribute("data-ahead", "1")
-    screen.wait_for_function("window.__printed === 1")
+    wait_for_js(screen, "window.__printed === 1")
     # After printing, the countdown back to the start screen runs.
     expect(screen.locator("[data-countdown-seconds]")).not_to_have_text("30", timeout=3000)
     qr = screen.locator("#ticket-qr")
@@ -171,7 +172,7 @@ def test_take_a_number_print_it_and_follow_it_on_a_phone(
     expect(phone.locator("#place-call")).to_be_visible()
     expect(phone.locator(".place-call-counter")).to_contain_text(str(counter.number))
     expect(phone.locator("#leave")).to_be_hidden()
-    phone.wait_for_function("window.__vibrations.length === 1")
+    wait_for_js(phone, "window.__vibrations.length === 1")
     assert ticket.number in phone.title()
     phone.screenshot(path=str(ARTIFACTS / "phone-called.png"), full_page=True)
 
