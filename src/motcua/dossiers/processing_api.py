@@ -6,6 +6,7 @@ stale `revision` a 409 (two officers acting at once: one wins)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
@@ -169,8 +170,13 @@ def _dossier(request: HttpRequest, code: str) -> Dossier:
     return selectors.dossier_for(principal, code, request=request)
 
 
-def _answer(request: HttpRequest, code: str) -> Dossier:
-    return selectors.dossier_for(demand(request, "dossier.view"), code, request=request)
+def _apply(request: HttpRequest, code: str, action: Callable[..., Any], **fields: Any) -> Dossier:
+    """Run one processing service on the dossier as the requesting officer (the service checks
+    their agency or point), and answer with the dossier as it now is."""
+    action(
+        dossier=_dossier(request, code), actor=request.user, ip=audit.client_ip(request), **fields
+    )
+    return _dossier(request, code)
 
 
 # Inboxes -----------------------------------------------------------------------------------
@@ -256,14 +262,13 @@ def assign(request: HttpRequest, code: str, payload: AssignIn) -> Dossier:
     assignee = get_user_model().objects.filter(username=payload.assignee, is_active=True).first()
     if assignee is None:
         raise MotcuaError(fields={"assignee": [_("No such officer.")]})
-    processing.assign_handler(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.assign_handler,
         assignee=assignee,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/consultations", response=ACTION, url_name="dossier_consult")
@@ -272,142 +277,110 @@ def consult(request: HttpRequest, code: str, payload: ConsultIn) -> Dossier:
     agencies = list(Agency.objects.filter(code__in=payload.agencies, active=True))
     if len(agencies) != len(set(payload.agencies)):
         raise MotcuaError(fields={"agencies": [_("An agency code is not known.")]})
-    processing.consult_agencies(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.consult_agencies,
         agencies=agencies,
         question=payload.question,
         days=payload.days,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post(
     "/{code}/consultations/{task_id}/reply", response=ACTION, url_name="dossier_consult_reply"
 )
 def reply(request: HttpRequest, code: str, task_id: int, payload: ReplyIn) -> Dossier:
-    processing.reply_consultation(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.reply_consultation,
         task_id=task_id,
         reply=payload.reply,
-        actor=request.user,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/supplement-request", response=ACTION, url_name="dossier_supplement_request")
 def supplement_request(request: HttpRequest, code: str, payload: ItemsIn) -> Dossier:
     """Ask for a supplement after receipt: the time restarts from zero once it is in."""
-    processing.request_supplement_after_receipt(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.request_supplement_after_receipt,
         items=payload.items,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/financial-obligation", response=ACTION, url_name="dossier_financial")
 def financial(request: HttpRequest, code: str, payload: FinancialIn) -> Dossier:
-    processing.request_financial_obligation(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.request_financial_obligation,
         amount=payload.amount,
         note=payload.note,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/proposal", response=ACTION, url_name="dossier_propose")
 def propose(request: HttpRequest, code: str, payload: ProposalIn) -> Dossier:
-    processing.propose(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.propose,
         decision=payload.decision,
         note=payload.note,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/approval", response=ACTION, url_name="dossier_approve")
 def approve(request: HttpRequest, code: str, payload: Revision) -> Dossier:
     """Approve; at the last approving step the result is issued and signed after commit."""
-    processing.approve(
-        dossier=_dossier(request, code),
-        actor=request.user,
-        revision=payload.revision,
-        ip=audit.client_ip(request),
-    )
-    return _answer(request, code)
+    return _apply(request, code, processing.approve, revision=payload.revision)
 
 
 @router.post("/{code}/send-back", response=ACTION, url_name="dossier_send_back")
 def send_back(request: HttpRequest, code: str, payload: NoteIn) -> Dossier:
-    processing.send_back(
-        dossier=_dossier(request, code),
-        note=payload.note,
-        actor=request.user,
-        revision=payload.revision,
-        ip=audit.client_ip(request),
-    )
-    return _answer(request, code)
+    return _apply(request, code, processing.send_back, note=payload.note, revision=payload.revision)
 
 
 @router.post("/{code}/return", response=ACTION, url_name="dossier_return")
 def return_result(request: HttpRequest, code: str, payload: ReturnIn) -> Dossier:
-    processing.return_result(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.return_result,
         method=payload.method,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/extension", response=ACTION, url_name="dossier_extend")
 def extend(request: HttpRequest, code: str, payload: ExtensionIn) -> Dossier:
     """Move the due date once, with the apology slip, at least a working day before it."""
-    processing.extend_deadline(
-        dossier=_dossier(request, code),
+    return _apply(
+        request,
+        code,
+        processing.extend_deadline,
         new_due_date=payload.new_due_date,
         reason=payload.reason,
-        actor=request.user,
         revision=payload.revision,
-        ip=audit.client_ip(request),
     )
-    return _answer(request, code)
 
 
 @router.post("/{code}/stop-request", response=ACTION, url_name="dossier_stop_request")
 def stop_request(request: HttpRequest, code: str, payload: StopRequestIn) -> Dossier:
     """Record the applicant's request to stop (made at the counter)."""
-    processing.request_stop(
-        dossier=_dossier(request, code),
-        reason=payload.reason,
-        actor=request.user,
-        ip=audit.client_ip(request),
-    )
-    return _answer(request, code)
+    return _apply(request, code, processing.request_stop, reason=payload.reason)
 
 
 @router.post("/{code}/stop", response=ACTION, url_name="dossier_stop")
 def stop(request: HttpRequest, code: str, payload: Revision) -> Dossier:
-    processing.stop(
-        dossier=_dossier(request, code),
-        actor=request.user,
-        revision=payload.revision,
-        ip=audit.client_ip(request),
-    )
-    return _answer(request, code)
+    return _apply(request, code, processing.stop, revision=payload.revision)
 
 
 @public_router.post(

@@ -97,160 +97,109 @@ def processing_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]
 # Actions -----------------------------------------------------------------------------------
 
 
-def _revision(request: HttpRequest) -> int | None:
+def _revision(request: HttpRequest) -> dict[str, Any]:
+    """The dossier's revision as the page read it (a stale one is refused by the service)."""
     text = request.POST.get("revision", "")
-    return int(text) if text.isdigit() else None
+    return {"revision": int(text) if text.isdigit() else None}
 
 
-def _assign(request: HttpRequest, dossier: Dossier) -> Any:
-    text = request.POST.get("assignee", "")
-    assignee = get_user_model().objects.filter(pk=int(text) if text.isdigit() else 0).first()
+def _number(request: HttpRequest, name: str) -> int:
+    text = request.POST.get(name, "").replace(".", "").replace(" ", "")
+    return int(text) if text.isdigit() else 0
+
+
+# Each action's own fields, read from its form; `act` adds the dossier, the actor and the IP.
+
+
+def _assign(request: HttpRequest) -> dict[str, Any]:
+    assignee = get_user_model().objects.filter(pk=_number(request, "assignee")).first()
     if assignee is None:
         raise MotcuaError(_("Choose a handler."), fields={"assignee": [_("Required.")]})
-    return processing.assign_handler(
-        dossier=dossier,
-        assignee=assignee,
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+    return {"assignee": assignee, **_revision(request)}
 
 
-def _consult(request: HttpRequest, dossier: Dossier) -> Any:
+def _consult(request: HttpRequest) -> dict[str, Any]:
     ids = [int(pk) for pk in request.POST.getlist("agencies") if pk.isdigit()]
-    days = request.POST.get("days", "")
-    return processing.consult_agencies(
-        dossier=dossier,
-        agencies=list(Agency.objects.filter(pk__in=ids, active=True)),
-        question=request.POST.get("question", ""),
-        days=int(days) if days.isdigit() else 0,
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+    return {
+        "agencies": list(Agency.objects.filter(pk__in=ids, active=True)),
+        "question": request.POST.get("question", ""),
+        "days": _number(request, "days"),
+        **_revision(request),
+    }
 
 
-def _reply(request: HttpRequest, dossier: Dossier) -> Any:
-    task = request.POST.get("task", "")
-    return processing.reply_consultation(
-        dossier=dossier,
-        task_id=int(task) if task.isdigit() else 0,
-        reply=request.POST.get("reply", ""),
-        actor=request.user,
-        ip=audit.client_ip(request),
-    )
+def _reply(request: HttpRequest) -> dict[str, Any]:
+    return {"task_id": _number(request, "task"), "reply": request.POST.get("reply", "")}
 
 
-def _supplement(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.request_supplement_after_receipt(
-        dossier=dossier,
-        items=request.POST.get("items", "").splitlines(),
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+def _supplement(request: HttpRequest) -> dict[str, Any]:
+    return {"items": request.POST.get("items", "").splitlines(), **_revision(request)}
 
 
-def _financial(request: HttpRequest, dossier: Dossier) -> Any:
-    amount = request.POST.get("amount", "").replace(".", "").replace(" ", "")
-    return processing.request_financial_obligation(
-        dossier=dossier,
-        amount=int(amount) if amount.isdigit() else 0,
-        note=request.POST.get("note", ""),
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+def _financial(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "amount": _number(request, "amount"),
+        "note": request.POST.get("note", ""),
+        **_revision(request),
+    }
 
 
-def _propose(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.propose(
-        dossier=dossier,
-        decision=request.POST.get("decision", ""),
-        note=request.POST.get("note", ""),
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+def _propose(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "decision": request.POST.get("decision", ""),
+        "note": request.POST.get("note", ""),
+        **_revision(request),
+    }
 
 
-def _approve(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.approve(
-        dossier=dossier,
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+def _note(request: HttpRequest) -> dict[str, Any]:
+    return {"note": request.POST.get("note", ""), **_revision(request)}
 
 
-def _send_back(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.send_back(
-        dossier=dossier,
-        note=request.POST.get("note", ""),
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+def _return(request: HttpRequest) -> dict[str, Any]:
+    return {"method": request.POST.get("method", ""), **_revision(request)}
 
 
-def _return(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.return_result(
-        dossier=dossier,
-        method=request.POST.get("method", ""),
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
-
-
-def _extend(request: HttpRequest, dossier: Dossier) -> Any:
+def _extend(request: HttpRequest) -> dict[str, Any]:
     try:
         day = dt.date.fromisoformat(request.POST.get("new_due_date", ""))
     except ValueError:
         raise MotcuaError(
             _("Choose the new date."), fields={"new_due_date": [_("A date.")]}
         ) from None
-    return processing.extend_deadline(
-        dossier=dossier,
-        new_due_date=day,
-        reason=request.POST.get("reason", ""),
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
+    return {"new_due_date": day, "reason": request.POST.get("reason", ""), **_revision(request)}
 
 
-def _request_stop(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.request_stop(
-        dossier=dossier,
-        reason=request.POST.get("reason", ""),
-        actor=request.user,
-        ip=audit.client_ip(request),
-    )
+def _reason(request: HttpRequest) -> dict[str, Any]:
+    return {"reason": request.POST.get("reason", "")}
 
 
-def _stop(request: HttpRequest, dossier: Dossier) -> Any:
-    return processing.stop(
-        dossier=dossier,
-        actor=request.user,
-        revision=_revision(request),
-        ip=audit.client_ip(request),
-    )
-
-
-ACTIONS: dict[str, tuple[Callable[[HttpRequest, Dossier], Any], Any]] = {
-    "assign": (_assign, _("Assigned.")),
-    "consult": (_consult, _("The consultation was sent.")),
-    "reply": (_reply, _("Your agency's opinion was sent.")),
-    "supplement": (_supplement, _("The supplement request was issued.")),
-    "financial": (_financial, _("The financial obligation was notified.")),
-    "propose": (_propose, _("The proposal was sent for approval.")),
-    "approve": (_approve, _("Approved.")),
-    "send-back": (_send_back, _("The proposal was sent back.")),
-    "return": (_return, _("The result was returned.")),
-    "extend": (_extend, _("The apology and the new date were issued.")),
-    "request-stop": (_request_stop, _("The request to stop was recorded.")),
-    "stop": (_stop, _("The dossier was stopped and the notice issued.")),
+# action → (the service, its fields from the form, what the officer is told when it is done)
+ACTIONS: dict[str, tuple[Callable[..., Any], Callable[[HttpRequest], dict[str, Any]], Any]] = {
+    "assign": (processing.assign_handler, _assign, _("Assigned.")),
+    "consult": (processing.consult_agencies, _consult, _("The consultation was sent.")),
+    "reply": (processing.reply_consultation, _reply, _("Your agency's opinion was sent.")),
+    "supplement": (
+        processing.request_supplement_after_receipt,
+        _supplement,
+        _("The supplement request was issued."),
+    ),
+    "financial": (
+        processing.request_financial_obligation,
+        _financial,
+        _("The financial obligation was notified."),
+    ),
+    "propose": (processing.propose, _propose, _("The proposal was sent for approval.")),
+    "approve": (processing.approve, _revision, _("Approved.")),
+    "send-back": (processing.send_back, _note, _("The proposal was sent back.")),
+    "return": (processing.return_result, _return, _("The result was returned.")),
+    "extend": (
+        processing.extend_deadline,
+        _extend,
+        _("The apology and the new date were issued."),
+    ),
+    "request-stop": (processing.request_stop, _reason, _("The request to stop was recorded.")),
+    "stop": (processing.stop, _revision, _("The dossier was stopped and the notice issued.")),
 }
 
 
@@ -258,16 +207,16 @@ ACTIONS: dict[str, tuple[Callable[[HttpRequest, Dossier], Any], Any]] = {
 @permission_required("dossier.view")
 def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     """One processing action on a dossier (the service checks the actor's place and role)."""
-    handler = ACTIONS.get(action)
-    if handler is None:
+    if action not in ACTIONS:
         raise NotFound()
+    service, fields, done = ACTIONS[action]
     dossier = selectors.dossier_for(principal_of(request), code, request=request)
     try:
-        handler[0](request, dossier)
+        service(dossier=dossier, actor=request.user, ip=audit.client_ip(request), **fields(request))
     except MotcuaError as problem:
         webforms.flash_refusal(request, problem)
     else:
-        messages.success(request, str(handler[1]))
+        messages.success(request, str(done))
     return redirect("dossiers:detail", code=code)
 
 
