@@ -40,6 +40,7 @@ LAND_CHANGE = procedure(
             "count": 1,
             "mandatory": True,
             "replaced_by": "document_store",
+            "accepts": ["land_use_certificate"],
         },
     ],
     form={

@@ -81,6 +81,18 @@ PAYMENT_PROVIDER = os.environ.get("MOTCUA_PAYMENT_PROVIDER", "demo")
 # Default: derived from the secret key, which only suits the demo gateway.
 PAYMENT_SECRET = os.environ.get("MOTCUA_PAYMENT_SECRET", "")
 
+# MOTCUA_NATIONAL_DB_PROVIDER: how the national databases (population, civil status, business
+# registration) are reached: "demo" is the simulator this process serves under
+# /simulators/national-db; "http" a bridge at the province's LGSP speaking the protocol of
+# motcua.digitisation.national; or the dotted path of a NationalDatabases class.
+NATIONAL_DB_PROVIDER = os.environ.get("MOTCUA_NATIONAL_DB_PROVIDER", "demo")
+# MOTCUA_NATIONAL_DB_URL: that bridge's base URL (for "demo", default MOTCUA_PUBLIC_URL +
+# /simulators/national-db).
+NATIONAL_DB_URL = os.environ.get("MOTCUA_NATIONAL_DB_URL", "")
+# MOTCUA_NATIONAL_DB_TOKEN: the agency's bearer token. Default: derived from the secret key,
+# which only suits the demo simulator.
+NATIONAL_DB_TOKEN = os.environ.get("MOTCUA_NATIONAL_DB_TOKEN", "")
+
 # MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
 # MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).
 # Without a host, each mail is written as a file under MOTCUA_DATA_DIR/mail instead.
@@ -133,6 +145,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.payments",
     "motcua.queueing",
+    "motcua.digitisation",
 ]
 
 MIDDLEWARE = [
@@ -226,7 +239,8 @@ CACHES = {
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "slow"],
+        # "ocr": the digitisation pipeline, minutes of CPU a document: its own workers.
+        "QUEUES": ["default", "slow", "ocr"],
     }
 }
 

@@ -94,7 +94,7 @@ def test_a_borderless_land_dossier_of_another_commune_goes_to_the_land_branch(
 ) -> None:
     """Received in Hạ Long for a parcel in Bãi Cháy: routed by the parcel's commune."""
     dossier = services.submit_dossier(
-        submission=land_change(),
+        submission=land_change(on_paper=frozenset({"don", "giay_chung_nhan"})),
         channel=Channel.COUNTER,
         point=intake_org.points["halong"],
         actor=intake_org.users["counter_halong"],
@@ -107,7 +107,7 @@ def test_a_borderless_land_dossier_of_another_commune_goes_to_the_land_branch(
     # 8 working days after Thursday 26/11 (not counted): Monday 7/12, end of the day.
     assert dossier.due_at == dt.datetime(2026, 12, 8, 17, 0, tzinfo=VN_TZ)
     states = dict(dossier.documents.values_list("requirement", "state"))
-    assert states == {"don": "submitted", "giay_chung_nhan": "replaced"}
+    assert states == {"don": "submitted", "giay_chung_nhan": "submitted"}
     assert dossier.fee_amount is None  # set by the province
     assert not Payment.objects.filter(reference=dossier.code).exists()
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from motcua.digitisation.doctypes import DOCUMENT_TYPE_CODES
+
 AGENCY_KINDS = [
     "peoples_committee",
     "office",
@@ -84,6 +86,8 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
             "properties": {"decision": _text},
         },
         "min_eid_level": {"enum": [0, 1, 2]},
+        # What a granted result is, as a document of the applicant's store.
+        "result_type": {"enum": list(DOCUMENT_TYPE_CODES)},
         "time": {
             "oneOf": [
                 {
@@ -171,6 +175,14 @@ PROCEDURE_SCHEMA: dict[str, Any] = {
                     "count": {"type": "integer", "minimum": 1},
                     "mandatory": {"type": "boolean"},
                     "replaced_by": {"enum": REPLACED_BY},
+                    # The document store's types that stand for this document: a valid one
+                    # in the applicant's store is attached instead of asking for the paper.
+                    "accepts": {
+                        "type": "array",
+                        "items": {"enum": list(DOCUMENT_TYPE_CODES)},
+                        "minItems": 1,
+                        "uniqueItems": True,
+                    },
                     "note": _text,
                 },
             },

@@ -23,6 +23,8 @@ APP_PERMISSION = {
     # The queues' configuration (services, priorities, counters served) is the organisation's;
     # their tickets and sessions are records, read only.
     "queueing": "organisation.manage",
+    # The document store is personal data: read (never edited) by those who read the audit log.
+    "digitisation": "audit.view",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION: list[tuple[str, Any, str]] = [
     ("dossiers:work", _("My work"), "dossier.view"),
     ("dossiers:list", _("Dossiers"), "dossier.view"),
+    ("digitisation:station", _("Digitisation"), "document.digitise"),
+    ("digitisation:documents", _("Document store"), "document.view"),
     ("queueing:counters", _("Counters"), "queue.serve"),
     ("queueing:live", _("Queues live"), "monitoring.view"),
     ("queueing:reports", _("Queue reports"), "monitoring.view"),

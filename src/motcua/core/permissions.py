@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, object] = {
     "dossier.receive": _("Receive dossiers"),
     "dossier.process": _("Process dossiers"),
     "dossier.approve": _("Approve and sign results"),
+    "document.digitise": _("Digitise paper documents into the document store"),
+    "document.view": _("Read and search the document store of one's jurisdiction"),
     "monitoring.view": _("View service-quality monitoring"),
     "admin.access": _("Use the administration site"),
 }

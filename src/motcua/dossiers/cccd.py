@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -198,3 +199,96 @@ def check_cccd(
 def _invalid(*messages: str) -> MotcuaError:
     # The first problem is the summary; the field lists every problem found.
     return MotcuaError(messages[0], code="invalid_id_number", fields={"id_number": list(messages)})
+
+
+# The QR on the chip card: ID|old ID|name|DOB ddmmyyyy|sex|permanent address|issue date ddmmyyyy.
+# Cards seen in the wild also carry a 6-field variant without the old ID (research/wallet.md).
+# The code is unsigned, so a parsed card is a fast way to fill a form, never proof of identity.
+_QR_SEX_WORDS: Mapping[str, Sex] = MappingProxyType({"nam": "male", "nữ": "female"})
+_QR_DATE = re.compile(r"[0-9]{8}", re.ASCII)
+_OLD_ID = re.compile(r"[0-9]{9}|[0-9]{12}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class CccdCard:
+    id_number: str
+    old_id_number: str  # "" when the card shows none
+    name: str
+    birth_date: datetime.date
+    sex: Sex
+    address: str
+    issued_on: datetime.date | None  # None when the code leaves it empty
+
+
+def parse_cccd_qr(payload: str) -> CccdCard:
+    """The card behind a CCCD QR text; raises `MotcuaError(code="invalid_cccd_qr")`.
+
+    Accepts NFC or NFD text and the Enter a keyboard-wedge scanner appends. The ID number must
+    fit the date of birth and sex in the same code: a mismatch means a misread or a forged code.
+    Every problem found is listed in `fields["qr"]`.
+    """
+    parts = [part.strip() for part in unicodedata.normalize("NFC", payload).strip().split("|")]
+    if len(parts) == 6:
+        parts.insert(1, "")
+    if len(parts) != 7:
+        raise _invalid_qr(
+            _(
+                "This is not a citizen identity card QR code: it has %(count)s fields "
+                "separated by “|” instead of 6 or 7."
+            )
+            % {"count": len(parts)}
+        )
+    id_number, old_id_number, name, birth_text, sex_text, address, issued_text = parts
+    name = _WHITESPACE.sub(" ", name)
+    problems: list[str] = []
+    if old_id_number and not _OLD_ID.fullmatch(old_id_number):
+        problems.append(_("The old identity card number in the QR code must have 9 or 12 digits."))
+    if not name:
+        problems.append(_("The QR code has no full name."))
+    birth_date = _qr_date(birth_text)
+    if birth_date is None:
+        problems.append(
+            _("The date of birth in the QR code (%(value)s) is not a valid ddmmyyyy date.")
+            % {"value": birth_text}
+        )
+    sex = _QR_SEX_WORDS.get(sex_text.casefold())
+    if sex is None:
+        problems.append(
+            _("The sex in the QR code (%(value)s) is neither “Nam” nor “Nữ”.") % {"value": sex_text}
+        )
+    issued_on = _qr_date(issued_text) if issued_text else None
+    if issued_text and issued_on is None:
+        problems.append(
+            _("The issue date in the QR code (%(value)s) is not a valid ddmmyyyy date.")
+            % {"value": issued_text}
+        )
+    elif issued_on is not None and birth_date is not None and issued_on < birth_date:
+        problems.append(_("The issue date in the QR code is before the date of birth."))
+    try:
+        check_cccd(id_number, date_of_birth=birth_date, sex=sex)
+    except MotcuaError as error:
+        problems.extend(error.fields["id_number"])
+    if problems or birth_date is None or sex is None:
+        raise _invalid_qr(*problems)
+    return CccdCard(
+        id_number=normalise_cccd(id_number),
+        old_id_number=old_id_number,
+        name=name,
+        birth_date=birth_date,
+        sex=sex,
+        address=_WHITESPACE.sub(" ", address),
+        issued_on=issued_on,
+    )
+
+
+def _qr_date(text: str) -> datetime.date | None:
+    if not _QR_DATE.fullmatch(text):
+        return None
+    try:
+        return datetime.date(int(text[4:]), int(text[2:4]), int(text[:2]))
+    except ValueError:
+        return None
+
+
+def _invalid_qr(*messages: str) -> MotcuaError:
+    return MotcuaError(messages[0], code="invalid_cccd_qr", fields={"qr": list(messages)})

@@ -176,11 +176,12 @@ def check_supplement(
 
 
 def missing_documents(version: ProcedureVersion, present: set[str]) -> list[dict[str, Any]]:
-    """Mandatory documents neither handed in nor replaced by shared data."""
+    """Mandatory documents neither handed in, nor taken from the document store, nor read
+    from a national database instead."""
     return [
         document
         for document in version.documents
         if document["mandatory"]
-        and "replaced_by" not in document
+        and document.get("replaced_by", "document_store") == "document_store"
         and document["code"] not in present
     ]

@@ -202,6 +202,7 @@ class DossierDocument(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         MISSING = "missing", _("Missing")
         REPLACED = "replaced", _("Replaced by shared data")
+        REUSED = "reused", _("Reused from the document store")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
     requirement = models.CharField(_("requirement"), max_length=60)
@@ -215,6 +216,16 @@ class DossierDocument(models.Model):
     size = models.PositiveIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
+    # The document store's copy: a scan confirmed for this dossier, or one reused from an
+    # earlier dossier (state REUSED) instead of asking the applicant for it again.
+    stored_document = models.ForeignKey(
+        "digitisation.StoredDocument",
+        verbose_name=_("document store copy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="uses",
+    )
 
     class Meta:
         verbose_name = _("dossier document")

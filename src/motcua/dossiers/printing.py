@@ -103,6 +103,8 @@ def _stop_requested_at(slip: Slip) -> datetime | None:
 def _form_label(document: DossierDocument) -> str:
     if document.state == DossierDocument.State.REPLACED:
         return "Khai thác dữ liệu điện tử (không phải nộp)"
+    if document.state == DossierDocument.State.REUSED:
+        return "Khai thác từ kho dữ liệu điện tử (không phải nộp lại)"
     return FORM_LABELS.get(document.form, document.form)
 
 

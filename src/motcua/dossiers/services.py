@@ -9,14 +9,11 @@ appends an event and an audit row; slips are rendered and notifications sent aft
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +25,10 @@ from motcua.core import audit
 from motcua.core.access import staff_user
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.events import publish
+from motcua.core.storage import files_kept_only_on_commit
+from motcua.digitisation import selectors as store
+from motcua.digitisation import services as digitisation
+from motcua.digitisation.models import StoredDocument
 from motcua.dossiers import deadlines, history, notices, processing, routing
 from motcua.dossiers.intake import (
     CheckedFile,
@@ -84,7 +85,7 @@ def submit_dossier(
         province_code=_province_code(point),
     )
     try:
-        with _files_kept_only_on_commit() as written:
+        with files_kept_only_on_commit() as written:
             return _file(
                 submission, version, channel, route, files, actor, key, outcome, ip, written
             )
@@ -172,6 +173,7 @@ def _store_documents(
     on_paper: frozenset[str],
     written: list[str],
 ) -> None:
+    reused = _reusable(dossier, version, set(files) | on_paper)
     rows = []
     for document in version.documents:
         code = document["code"]
@@ -184,14 +186,44 @@ def _store_documents(
             state=_state_of(document, code in files or code in on_paper),
         )
         _attach(row, files.get(code), written)
+        if code in reused:
+            row.state = DossierDocument.State.REUSED
+            digitisation.attach_copy(row, reused[code])
         rows.append(row)
     DossierDocument.objects.bulk_create(rows)
+    digitisation.record_reuse(dossier=dossier, documents=reused.values())
+
+
+def _reusable(
+    dossier: Dossier, version: ProcedureVersion, handed_in: set[str]
+) -> dict[str, StoredDocument]:
+    """The store's valid copies of the documents the applicant did not hand in: asking for
+    them again is prohibited (NĐ 118/2025 Đ5), so the dossier takes them."""
+    wanted = {
+        document["code"]: document["accepts"]
+        for document in version.documents
+        if document.get("accepts") and document["code"] not in handed_in
+    }
+    held = store.reusable_documents(
+        dossier.applicant_id_number,
+        {kind for kinds in wanted.values() for kind in kinds},
+        province_code=dossier.province.code,
+        on=timezone.localdate(dossier.submitted_at),
+    )
+    found = {}
+    for code, kinds in wanted.items():
+        match = next((held[kind] for kind in kinds if kind in held), None)
+        if match is not None:
+            found[code] = match
+    return found
 
 
 def _state_of(document: dict[str, Any], handed_in: bool) -> str:
     if handed_in:
         return DossierDocument.State.SUBMITTED
-    if "replaced_by" in document:
+    if document.get("replaced_by", "document_store") != "document_store":
+        # Read from a national database instead (NQ 66.7/2025); a copy in the document store
+        # is only taken when there is one (_reusable).
         return DossierDocument.State.REPLACED
     return DossierDocument.State.MISSING
 
@@ -208,19 +240,6 @@ def _attach(row: DossierDocument, checked: CheckedFile | None, written: list[str
     row.size = facts.size
     row.pages = facts.pages
     row.sha256 = facts.sha256
-
-
-@contextmanager
-def _files_kept_only_on_commit() -> Iterator[list[str]]:
-    """Collects the names of the files a write stores; files are not transactional, so when
-    the write fails (its transaction rolled back) they are removed again."""
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        for name in written:
-            default_storage.delete(name)
-        raise
 
 
 def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = None) -> Dossier:
@@ -399,7 +418,7 @@ def supplement_dossier(
     """Add what a supplement request asked for (files online, papers at the counter); the
     dossier goes back to the check at receipt."""
     checked = check_supplement(dossier, files, on_paper)
-    with _files_kept_only_on_commit() as written:
+    with files_kept_only_on_commit() as written:
         return _supplement(dossier, checked, on_paper, actor, ip, written)
 
 

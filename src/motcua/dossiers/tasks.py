@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.core.mail import EmailMessage
 
 from motcua.core.jobs import job, periodic
+from motcua.digitisation import services as store
 from motcua.dossiers import alerts, printing, results
 from motcua.dossiers.models import Slip
 
@@ -50,6 +51,8 @@ def email_slip(slip_id: int) -> None:
 @job(retries=5, backoff_seconds=10, queue_name="slow")
 def sign_result(result_id: int) -> None:
     results.sign_result(result_id)
+    # Every issued result goes in the applicant's document store, for later dossiers.
+    store.store_result(result_id=result_id)
 
 
 @periodic(every=timedelta(minutes=15), name="dossiers.deadline_alerts")

@@ -330,6 +330,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
                 processing.obligation_reference(dossier)
             ),
             "may_collect": principal.has("dossier.receive"),
+            "may_digitise": principal.has("document.digitise")
+            and dossier.receiving_point_id in principal.service_point_ids,
             "may_decide": principal.has("dossier.receive")
             and dossier.status in services.AWAITING_RECEIPT,
             "may_supplement": principal.has("dossier.receive")

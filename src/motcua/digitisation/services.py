@@ -1,0 +1,617 @@
+"""Writes of the digitisation station and the document store: one service per action.
+
+`start_digitisation` checks the scanned files whole (TT 01/2023: every page counted and
+scanned, in order) and queues the OCR pipeline; `run_pipeline` (a background job) makes the
+searchable PDF/A, reads the text and the fields; `confirm_digitisation` takes the officer's
+corrected fields, signs the e-copy as matching the paper and puts it in the owner's store (and
+on the dossier it was scanned for). Results and national database records join the store
+through `store_result` and `store_national_records`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from motcua.core import audit
+from motcua.core.access import staff_user
+from motcua.core.errors import Conflict, MotcuaError
+from motcua.core.events import publish
+from motcua.core.jobs import enqueue_on_commit
+from motcua.core.storage import files_kept_only_on_commit
+from motcua.digitisation import doctypes, imaging, ocr, qr
+from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
+from motcua.digitisation.national import NationalDatabases, RegistryDocument, normalise_tax_code
+from motcua.digitisation.textnorm import fold
+from motcua.dossiers import signing
+from motcua.dossiers.cccd import CccdCard, check_cccd, parse_cccd_qr
+from motcua.dossiers.files import inspect_upload
+from motcua.dossiers.intake import UploadedFile
+from motcua.dossiers.models import Dossier, DossierDocument, Result
+from motcua.organisation.models import ServicePoint
+
+TAX_CODE_RE = re.compile(r"[0-9]{10}(-?[0-9]{3})?", re.ASCII)
+# The scanned document's first pages carry a CCCD's QR code, if any; more is not worth the time.
+QR_PAGES = 2
+
+ACTIVE = (Digitisation.State.QUEUED, Digitisation.State.PROCESSING)
+
+
+def topic(item: Digitisation) -> str:
+    return f"service_point.{item.service_point_id}"
+
+
+def start_digitisation(
+    *,
+    owner_id: str,
+    owner_name: str,
+    document_type: str,
+    declared_pages: int | None,
+    files: list[UploadedFile],
+    point: ServicePoint,
+    actor: Any,
+    dossier: Dossier | None = None,
+    requirement: str = "",
+    key: str | None = None,
+    batch: str = "",
+    queue: bool = True,
+    ip: str | None = None,
+) -> Digitisation:
+    """Queue one paper document for OCR. Every problem is reported at once and nothing is
+    stored while any remains; `key` makes a repeated submission return the first item.
+    `queue=False` leaves running the pipeline to the caller (a batch run does it itself)."""
+    if key and (existing := Digitisation.objects.filter(submission_key=key).first()):
+        return existing
+    owner_id = owner_key(owner_id)
+    found: dict[str, list[str]] = {}
+    _check_owner(owner_id, owner_name, found)
+    if document_type and document_type not in doctypes.DOCUMENT_TYPES:
+        found.setdefault("document_type", []).append(_("Choose a document type from the list."))
+    if dossier is not None and requirement not in {d["code"] for d in dossier.version.documents}:
+        found.setdefault("requirement", []).append(
+            _("Choose one of the documents of dossier %(code)s.") % {"code": dossier.code}
+        )
+    pages = _check_files(files, found)
+    # None: not counted on paper (an archive's scans made earlier) — the scans' count stands.
+    if declared_pages is not None and declared_pages < 1:
+        found.setdefault("declared_pages", []).append(
+            _("Count the pages of the paper document before scanning it.")
+        )
+    elif declared_pages is not None and pages and pages != declared_pages:
+        found.setdefault("declared_pages", []).append(
+            _(
+                "You counted %(declared)s pages on paper but the scans hold %(scanned)s: "
+                "every page must be scanned, in order."
+            )
+            % {"declared": declared_pages, "scanned": pages}
+        )
+    if found:
+        raise MotcuaError(
+            _("The scan has problems; nothing was stored. Please correct them."),
+            code="invalid_scan",
+            fields=found,
+        )
+    original = imaging.assemble([(upload.name, upload.data) for upload in files])
+    try:
+        with files_kept_only_on_commit() as written:
+            return _create(
+                owner_id=owner_id,
+                owner_name=owner_name.strip(),
+                document_type=document_type,
+                pages=pages,
+                original=original,
+                names=[upload.name[:255] for upload in files],
+                point=point,
+                actor=actor,
+                dossier=dossier,
+                requirement=requirement,
+                key=key,
+                batch=batch,
+                queue=queue,
+                ip=ip,
+                written=written,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its item.
+        if key and (existing := Digitisation.objects.filter(submission_key=key).first()):
+            return existing
+        raise
+
+
+def owner_key(owner_id: str) -> str:
+    """How the store files an owner: the CCCD number without spaces, or the tax code written
+    0101234567 or 0101234567-001."""
+    compact = owner_id.replace(" ", "")
+    return normalise_tax_code(compact) if TAX_CODE_RE.fullmatch(compact) else compact
+
+
+def _check_owner(owner_id: str, owner_name: str, found: dict[str, list[str]]) -> None:
+    if not owner_name.strip():
+        found.setdefault("owner_name", []).append(_("This field is required."))
+    elif len(owner_name) > 200:
+        found.setdefault("owner_name", []).append(_("At most %(n)d characters.") % {"n": 200})
+    if TAX_CODE_RE.fullmatch(owner_id):
+        return
+    try:
+        check_cccd(owner_id)
+    except MotcuaError:
+        found.setdefault("owner_id", []).append(
+            _(
+                "Enter the owner's 12-digit citizen identity number, or an organisation's "
+                "tax code of 10 digits (branches: 10 digits, a hyphen and 3 digits)."
+            )
+        )
+
+
+def _check_files(files: list[UploadedFile], found: dict[str, list[str]]) -> int:
+    if not files:
+        found.setdefault("files", []).append(_("Add the scanned pages."))
+        return 0
+    pages = 0
+    for upload in files:
+        try:
+            pages += inspect_upload(upload.name, upload.data).pages
+        except MotcuaError as error:
+            found.setdefault("files", []).append(str(error.message))
+    return pages
+
+
+@transaction.atomic
+def _create(
+    *,
+    owner_id: str,
+    owner_name: str,
+    document_type: str,
+    pages: int,
+    original: bytes,
+    names: list[str],
+    point: ServicePoint,
+    actor: Any,
+    dossier: Dossier | None,
+    requirement: str,
+    key: str | None,
+    batch: str,
+    queue: bool,
+    ip: str | None,
+    written: list[str],
+) -> Digitisation:
+    digest = hashlib.sha256(original).hexdigest()
+    item = Digitisation(
+        owner_id=owner_id,
+        owner_name=owner_name,
+        document_type=document_type,
+        declared_pages=pages,
+        pages_total=pages,
+        service_point=point,
+        created_by=staff_user(actor),
+        dossier=dossier,
+        requirement=requirement,
+        original_names=names,
+        original_sha256=digest,
+        batch=batch,
+        submission_key=key,
+    )
+    item.original.save(f"scan-{digest[:16]}.pdf", ContentFile(original), save=False)
+    written.append(str(item.original.name))
+    item.save()
+    audit.record(
+        actor=actor,
+        action="digitisation.start",
+        obj=item,
+        case=dossier.code if dossier else "",
+        new={"owner_id": owner_id, "pages": pages, "document_type": document_type},
+        ip=ip,
+    )
+    if queue:
+        _queue(item)
+    return item
+
+
+def _queue(item: Digitisation) -> None:
+    from motcua.digitisation import tasks  # the jobs module imports these services
+
+    enqueue_on_commit(tasks.process_digitisation, item.pk)
+    transaction.on_commit(lambda: publish(topic(item), "digitisation.queued", {"id": item.pk}))
+
+
+def run_pipeline(digitisation_id: int, *, jobs: int | None = None) -> None:
+    """OCR → searchable PDF/A and text → the document type and its fields → review. A retried
+    job starts the item over; a failure marks it failed with the reason, for a retry."""
+    with transaction.atomic():
+        item = Digitisation.objects.select_for_update().get(pk=digitisation_id)
+        if item.state not in ACTIVE:
+            return  # done, discarded or failed meanwhile
+        item.state = Digitisation.State.PROCESSING
+        item.pages_done = 0
+        item.attempts += 1
+        item.error = ""
+        item.save()
+    try:
+        _read(item, jobs)
+    except ocr.OcrFailed as failure:
+        _fail(item, str(failure))
+    except Exception:
+        _fail(item, _("An unexpected error stopped the reading; retry it, or report it."))
+        raise  # the job fails too, with the traceback on the jobs page
+
+
+def _read(item: Digitisation, jobs: int | None) -> None:
+    with item.original.open("rb") as stored:
+        original = stored.read()
+    output = ocr.run_ocr(
+        original, jobs=jobs, on_progress=lambda done, _total: _progress(item, done)
+    )
+    type_code = item.document_type or doctypes.detect(output.text) or "other"
+    card = _cccd_on(original) if type_code in ("cccd", "other") else None
+    if card is not None:
+        type_code = "cccd"
+    fields = doctypes.extract(type_code, output.text)
+    if card is not None:
+        # The card's QR code holds the same data as its face, without OCR's misreadings.
+        fields |= doctypes.card_values(card)
+    with transaction.atomic():
+        locked = Digitisation.objects.select_for_update().get(pk=item.pk)
+        if locked.state != Digitisation.State.PROCESSING:
+            return
+        locked.searchable.save(
+            f"scan-{locked.original_sha256[:16]}-ocr.pdf", ContentFile(output.pdf), save=False
+        )
+        locked.text = output.text
+        locked.detected_type = type_code
+        locked.fields = fields
+        locked.cccd = _card_json(card) if card is not None else None
+        locked.pages_done = output.pages
+        locked.state = Digitisation.State.REVIEW
+        locked.revision += 1
+        locked.save()
+        transaction.on_commit(
+            lambda: publish(topic(locked), "digitisation.review", {"id": locked.pk})
+        )
+
+
+def _progress(item: Digitisation, done: int) -> None:
+    # One short write a page, outside any transaction, so the station page can poll it.
+    Digitisation.objects.filter(pk=item.pk, state=Digitisation.State.PROCESSING).update(
+        pages_done=done
+    )
+
+
+def _cccd_on(pdf: bytes) -> CccdCard | None:
+    payload = qr.find_cccd_qr(imaging.page_images(pdf, last=QR_PAGES))
+    return parse_cccd_qr(payload) if payload is not None else None
+
+
+def _card_json(card: CccdCard) -> dict[str, str]:
+    return {
+        "id_number": card.id_number,
+        "old_id_number": card.old_id_number,
+        "name": card.name,
+        "birth_date": card.birth_date.isoformat(),
+        "sex": card.sex,
+        "address": card.address,
+        "issued_on": card.issued_on.isoformat() if card.issued_on else "",
+    }
+
+
+def _fail(item: Digitisation, reason: str) -> None:
+    Digitisation.objects.filter(pk=item.pk).update(
+        state=Digitisation.State.FAILED, error=reason[:2000], revision=F("revision") + 1
+    )
+    publish(topic(item), "digitisation.failed", {"id": item.pk})
+
+
+def _locked(item: Digitisation, revision: int | None, allowed: Iterable[str]) -> Digitisation:
+    locked = Digitisation.objects.select_for_update().get(pk=item.pk)
+    _check(locked, revision, allowed)
+    return locked
+
+
+def _check(item: Digitisation, revision: int | None, allowed: Iterable[str]) -> None:
+    if item.state not in allowed:
+        raise Conflict(
+            _("This scan is “%(state)s”: that cannot be done now.")
+            % {"state": item.get_state_display()},
+            code="illegal_transition",
+        )
+    if revision is not None and revision != item.revision:
+        raise Conflict(
+            _("This scan was changed meanwhile; reload the page and try again."),
+            code="stale_digitisation",
+        )
+
+
+@transaction.atomic
+def retry_digitisation(
+    *, item: Digitisation, actor: Any, queue: bool = True, ip: str | None = None
+) -> Digitisation:
+    """Run a failed item's pipeline again (the scanned pages were kept); `queue=False` leaves
+    running it to the caller."""
+    locked = _locked(item, None, [Digitisation.State.FAILED])
+    locked.state = Digitisation.State.QUEUED
+    locked.error = ""
+    locked.revision += 1
+    locked.save()
+    audit.record(actor=actor, action="digitisation.retry", obj=locked, ip=ip)
+    if queue:
+        _queue(locked)
+    return locked
+
+
+@transaction.atomic
+def discard_digitisation(
+    *, item: Digitisation, actor: Any, revision: int | None = None, ip: str | None = None
+) -> Digitisation:
+    """Drop a scan that will not be stored (the wrong paper, a bad scan to do again)."""
+    allowed = [*ACTIVE, Digitisation.State.REVIEW, Digitisation.State.FAILED]
+    locked = _locked(item, revision, allowed)
+    locked.state = Digitisation.State.DISCARDED
+    locked.revision += 1
+    locked.save()
+    audit.record(actor=actor, action="digitisation.discard", obj=locked, ip=ip)
+    return locked
+
+
+def confirm_digitisation(
+    *,
+    item: Digitisation,
+    document_type: str,
+    values: dict[str, str],
+    actor: Any,
+    revision: int | None = None,
+    ip: str | None = None,
+) -> StoredDocument:
+    """The officer vouches that the e-copy matches the paper and that the fields are right:
+    the searchable PDF/A is signed on the agency's behalf in the officer's name, stored in the
+    owner's store, and attached to the dossier it was scanned for."""
+    # Checked before the slow signing, and again under the lock when storing.
+    item.refresh_from_db()
+    _check(item, revision, [Digitisation.State.REVIEW])
+    problems = {}
+    if document_type not in doctypes.DOCUMENT_TYPES:
+        problems["document_type"] = [_("Choose a document type from the list.")]
+    else:
+        problems.update(doctypes.field_problems(document_type, values))
+    if problems:
+        raise MotcuaError(
+            _("Some fields are not right; nothing was stored. Please correct them."),
+            code="invalid_fields",
+            fields={f"fields.{name}": messages for name, messages in problems.items()},
+        )
+    agency = item.service_point.agency
+    if agency is None:
+        raise MotcuaError(
+            _("The service point has no managing agency to sign the e-copy on behalf of."),
+            code="no_signing_agency",
+            status=409,
+        )
+    with item.searchable.open("rb") as stored:
+        searchable = stored.read()
+    signer = actor.get_full_name() or actor.get_username()
+    signed = signing.sign_pdf(
+        searchable,
+        agency=agency,
+        reason="Xác nhận bản điện tử khớp đúng với bản giấy",
+        location=item.service_point.name,
+        signer_name=signer,
+    )
+    with files_kept_only_on_commit() as written:
+        return _store_scan(item, document_type, values, signed, actor, revision, ip, written)
+
+
+@transaction.atomic
+def _store_scan(
+    item: Digitisation,
+    document_type: str,
+    values: dict[str, str],
+    signed: bytes,
+    actor: Any,
+    revision: int | None,
+    ip: str | None,
+    written: list[str],
+) -> StoredDocument:
+    locked = _locked(item, revision, [Digitisation.State.REVIEW])
+    identity = doctypes.identity_of(document_type, values)
+    title = _title(document_type, identity.number)
+    document = StoredDocument(
+        owner_id=locked.owner_id,
+        owner_name=locked.owner_name,
+        province=locked.service_point.province,
+        document_type=document_type,
+        title=title,
+        issuer=identity.issuer[:300],
+        number=identity.number[:60],
+        issued_on=_date(identity.issued_on),
+        valid_until=_date(identity.valid_until),
+        source=StoredDocument.Source.SCAN,
+        fields=values,
+        text=locked.text,
+        search_text=_searchable(locked.owner_name, title, identity.number, locked.text),
+        pages=locked.pages_total,
+        sha256=hashlib.sha256(signed).hexdigest(),
+        service_point=locked.service_point,
+        agency=locked.service_point.agency,
+        verified_by=staff_user(actor),
+        verified_at=timezone.now(),
+    )
+    document.file.save(f"{document.sha256[:16]}.pdf", ContentFile(signed), save=False)
+    written.append(str(document.file.name))
+    document.save()
+    record_access(document, actor, DocumentAccess.Purpose.STORE, dossier=locked.dossier)
+    if locked.dossier is not None:
+        _attach_to_dossier(locked.dossier, locked.requirement, document)
+    locked.state = Digitisation.State.CONFIRMED
+    locked.document = document
+    locked.fields = values
+    locked.revision += 1
+    locked.save()
+    audit.record(
+        actor=actor,
+        action="digitisation.confirm",
+        obj=document,
+        case=locked.dossier.code if locked.dossier else "",
+        new={"document_type": document_type, "sha256": document.sha256, "owner": document.owner_id},
+        ip=ip,
+    )
+    transaction.on_commit(lambda: publish(topic(locked), "digitisation.stored", {"id": locked.pk}))
+    return document
+
+
+def _title(document_type: str, number: str) -> str:
+    name = doctypes.DOCUMENT_TYPES[document_type].name
+    return (f"{name} số {number}" if number else name)[:300]
+
+
+def _date(iso: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(iso) if iso else None
+
+
+def _attach_to_dossier(dossier: Dossier, requirement: str, document: StoredDocument) -> None:
+    row = DossierDocument.objects.select_for_update().get(dossier=dossier, requirement=requirement)
+    row.state = DossierDocument.State.SUBMITTED
+    attach_copy(row, document)
+    row.save()
+
+
+def attach_copy(row: DossierDocument, document: StoredDocument) -> None:
+    """Point a dossier's document at the store's copy (the same file: nothing is copied)."""
+    row.stored_document = document
+    row.file.name = document.file.name
+    row.original_name = f"{document.title}.pdf"[:255]
+    row.content_type = "application/pdf" if document.file else ""
+    row.size = document.file.size if document.file else 0
+    row.pages = document.pages
+    row.sha256 = document.sha256
+
+
+def _searchable(*parts: str) -> str:
+    return fold(" ".join(part for part in parts if part))
+
+
+def record_access(
+    document: StoredDocument, actor: Any, purpose: str, *, dossier: Dossier | None = None
+) -> None:
+    staff = staff_user(actor)
+    DocumentAccess.objects.create(
+        document=document,
+        actor=staff,
+        actor_label=(staff.get_full_name() or staff.get_username()) if staff else _("System"),
+        purpose=purpose,
+        dossier=dossier,
+    )
+
+
+@transaction.atomic
+def log_search(*, actor: Any, criteria: dict[str, str], hits: int, ip: str | None) -> None:
+    """A search of the store lists people's documents: it is a read of personal data."""
+    audit.record(
+        actor=actor,
+        action="document_store.search",
+        object_type="digitisation.storeddocument",
+        new={**criteria, "hits": hits},
+        ip=ip,
+    )
+
+
+def store_result(*, result_id: int) -> StoredDocument | None:
+    """Put a signed result in the applicant's store (once: a repeated call changes nothing)."""
+    result = Result.objects.select_related("dossier__version", "dossier__province", "agency").get(
+        pk=result_id
+    )
+    if result.signed_at is None:
+        return None
+    with transaction.atomic():
+        existing = StoredDocument.objects.filter(result=result).first()
+        if existing is not None:
+            return existing
+        dossier = result.dossier
+        granted = result.kind == Result.Kind.GRANT
+        document = StoredDocument.objects.create(
+            owner_id=dossier.applicant_id_number,
+            owner_name=dossier.applicant_name,
+            province=dossier.province,
+            document_type=dossier.version.spec.get("result_type", "other") if granted else "other",
+            title=result.title,
+            issuer=result.agency.name,
+            number=result.number,
+            issued_on=timezone.localdate(result.signed_at),
+            source=StoredDocument.Source.RESULT,
+            fields={"dossier": dossier.code},
+            search_text=_searchable(dossier.applicant_name, result.title, result.number),
+            file=result.pdf.name,
+            sha256=result.sha256,
+            agency=result.agency,
+            result=result,
+        )
+        record_access(document, None, DocumentAccess.Purpose.STORE, dossier=dossier)
+        return document
+
+
+def store_national_records(
+    *,
+    owner_id: str,
+    databases: NationalDatabases,
+    province: Any,
+    actor: Any,
+    dossier: Dossier | None = None,
+) -> list[StoredDocument]:
+    """Fetch the owner's records from the civil status (a person) or business registration
+    (an organisation) database into the store; fetching again updates the same rows."""
+    owner_id = owner_key(owner_id)
+    if TAX_CODE_RE.fullmatch(owner_id):
+        business = databases.business(owner_id)
+        records = [business] if business else []
+    else:
+        records = databases.civil_status(owner_id)  # raises when the database is down
+    return [_store_record(owner_id, record, province, actor, dossier) for record in records]
+
+
+@transaction.atomic
+def _store_record(
+    owner_id: str, record: RegistryDocument, province: Any, actor: Any, dossier: Dossier | None
+) -> StoredDocument:
+    reference = f"{record.registry}:{record.document_type}:{record.number}"[:120]
+    owner_name = _holder_name(record)
+    document, _created = StoredDocument.objects.update_or_create(
+        owner_id=owner_id,
+        source_reference=reference,
+        defaults={
+            "owner_name": owner_name[:200],
+            "province": province,
+            "document_type": record.document_type,
+            "title": record.title[:300],
+            "issuer": record.issuer[:300],
+            "number": record.number[:60],
+            "issued_on": record.issued_on,
+            "valid_until": record.valid_until,
+            "source": StoredDocument.Source.NATIONAL_DB,
+            "fields": record.fields,
+            "search_text": _searchable(owner_name, record.title, record.number),
+        },
+    )
+    record_access(document, actor, DocumentAccess.Purpose.STORE, dossier=dossier)
+    return document
+
+
+def _holder_name(record: RegistryDocument) -> str:
+    """Whose the record is: the person named, the spouse whose number it is filed under, or
+    the company."""
+    fields = record.fields
+    if record.document_type == "marriage_certificate":
+        wife = fields.get("wife_id_number") == record.holder_id
+        return fields.get("wife_name" if wife else "husband_name", "")
+    return fields.get("name") or fields.get("company_name", "")
+
+
+def record_reuse(*, dossier: Dossier, documents: Iterable[StoredDocument]) -> None:
+    """Each store document a new dossier took instead of the paper goes in its access log."""
+    for document in {document.pk: document for document in documents}.values():
+        record_access(document, dossier.submitted_by, DocumentAccess.Purpose.REUSE, dossier=dossier)
