@@ -23,6 +23,8 @@ class Org:
     points: dict[str, ServicePoint]
     users: dict[str, Any] = field(default_factory=dict)
     dossiers: dict[str, Any] = field(default_factory=dict)
+    scans: dict[str, Any] = field(default_factory=dict)
+    stored: dict[str, Any] = field(default_factory=dict)
 
 
 # user key → (role code, scope key). Scope keys name objects of the Org.

@@ -20,6 +20,8 @@ from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from motcua.digitisation import services as digitisation
+from motcua.digitisation.models import StoredDocument
 from motcua.dossiers import services as dossier_services
 from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.dossiers.models import Channel
@@ -70,6 +72,12 @@ ONLINE_BODY = {
     ],
 }
 COUNTER_BODY = ONLINE_BODY | {"channel": "counter"}
+SCAN_BODY = {
+    "owner_id": "022190012345",
+    "owner_name": "Lê Thị Hoa",
+    "declared_pages": 1,
+    "files": [{"name": "a.pdf", "content_base64": PDF}],
+}
 RECEIVERS = frozenset({"counter_halong", "counter_tinh", "manager_halong"})
 NOT_YET = frozenset({404})  # nothing of the kind exists yet (no result, not received)
 
@@ -256,6 +264,54 @@ ROUTES: dict[str, Route] = {
     "payments:return": Route(PUBLIC, expect=frozenset({400})),
     "payments:ipn": Route(PUBLIC, method="post"),
     "payments:gateway_pay": Route(PUBLIC, expect=frozenset({400})),
+    # Digitisation. The matrix's scans wait for OCR (nothing to confirm, retry or download:
+    # 409 or 404); its stored documents came from a national database (no file).
+    "digitisation:station": Route("document.digitise"),
+    "digitisation:item": Route("document.digitise", objects="scan"),
+    "digitisation:confirm": Route(
+        "document.digitise", objects="scan", method="post", expect=frozenset({409})
+    ),
+    "digitisation:retry": Route("document.digitise", objects="scan", method="post"),
+    "digitisation:discard": Route("document.digitise", objects="scan", method="post"),
+    "digitisation:searchable_pdf": Route("document.digitise", objects="scan", expect=NOT_YET),
+    "digitisation:documents": Route("document.view", query="q=giay+khai+sinh"),
+    "digitisation:fetch_national": Route("document.digitise", method="post"),
+    "digitisation:document": Route("document.view", objects="stored_document"),
+    "digitisation:document_file": Route("document.view", objects="stored_document", expect=NOT_YET),
+    "digitisation:reusable": Route(
+        "dossier.receive", query="procedure=2.000815&applicant.id_number=022190012345"
+    ),
+    "api:digitisation_scans_create": Route(
+        "document.digitise", method="post", body=SCAN_BODY, only=RECEIVERS
+    ),
+    "api:digitisation_scans": Route("document.digitise", lists="scan"),
+    "api:digitisation_scan": Route("document.digitise", objects="scan"),
+    "api:digitisation_scan_confirm": Route(
+        "document.digitise",
+        objects="scan",
+        method="post",
+        body={"document_type": "other", "fields": {}},
+        expect=frozenset({409}),
+    ),
+    "api:digitisation_scan_retry": Route(
+        "document.digitise", objects="scan", method="post", body={}, expect=frozenset({409})
+    ),
+    "api:digitisation_scan_discard": Route(
+        "document.digitise", objects="scan", method="post", body={}
+    ),
+    "api:digitisation_documents": Route("document.view", lists="stored_document"),
+    "api:digitisation_document": Route("document.view", objects="stored_document"),
+    "api:digitisation_metrics": Route("dossier.view", query="since=2026-01-01"),
+    "api:digitisation_cccd_qr": Route(
+        "dossier.receive",
+        method="post",
+        body={"payload": "022190012345||Lê Thị Hoa|02011990|Nữ|Quảng Ninh|15082021"},
+    ),
+    # The national databases' simulator stands for an outside system: without its bearer
+    # token, which no user holds, everyone is refused (tests/digitisation/test_national.py).
+    "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),
+    "national_db_simulator:civil_status": Route(PUBLIC, method="post", expect=frozenset({401})),
+    "national_db_simulator:enterprise": Route(PUBLIC, method="post", expect=frozenset({401})),
 }
 
 # What each user's jurisdiction reaches (keys of the Org's points and agencies).
@@ -296,6 +352,9 @@ VISIBLE["dossier"] = {
     "sysadmin": {"halong", "baichay"},
 }
 VISIBLE["slip"] = VISIBLE["document"] = VISIBLE["dossier"]
+# Scans and stored documents (see `matrix_org`): one of each at each of the two centres, seen
+# by the centre's staff and its agency's, and by the province.
+VISIBLE["scan"] = VISIBLE["stored_document"] = VISIBLE["dossier"]
 
 
 @pytest.fixture
@@ -325,6 +384,27 @@ def matrix_org(org: Org, settings: Any, tmp_path: Any) -> Org:
             outcome=dossier_services.Outcome(dossier_services.SUPPLEMENT, ("Bản sao mờ",)),
         )
         org.dossiers[key] = dossier
+        point = org.points[key]
+        org.scans[key] = digitisation.start_digitisation(
+            owner_id="022190012345",
+            owner_name="Lê Thị Hoa",
+            document_type="",
+            declared_pages=1,
+            files=[UploadedFile("a.pdf", pdf_bytes())],
+            point=point,
+            actor=None,
+        )
+        org.stored[key] = StoredDocument.objects.create(
+            owner_id="022190012345",
+            owner_name="Lê Thị Hoa",
+            province=org.province,
+            document_type="birth_certificate",
+            title="Trích lục khai sinh",
+            source=StoredDocument.Source.NATIONAL_DB,
+            search_text="le thi hoa giay khai sinh",
+            service_point=point,
+            agency=point.agency,
+        )
     return org
 
 
@@ -376,6 +456,10 @@ def object_ids(org: Org, kind: str) -> dict[str, int]:
         return {key: agency.pk for key, agency in org.agencies.items()}
     if kind == "dossier":
         return {key: dossier.pk for key, dossier in org.dossiers.items()}
+    if kind == "scan":
+        return {key: scan.pk for key, scan in org.scans.items()}
+    if kind == "stored_document":
+        return {key: document.pk for key, document in org.stored.items()}
     if kind == "counter_object":
         return {key: point.counters.order_by("number")[0].pk for key, point in org.points.items()}
     return {key: point.pk for key, point in org.points.items()}

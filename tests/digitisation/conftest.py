@@ -31,7 +31,9 @@ def land_certificate_png() -> bytes:
     return specimens.png_bytes(image)
 
 
-def scanned(org: Org, *, png: bytes | None = None, read: bool = True, **changes: Any) -> Digitisation:
+def scanned(
+    org: Org, *, png: bytes | None = None, read: bool = True, **changes: Any
+) -> Digitisation:
     """A land use certificate scanned at the Hạ Long centre, read by the pipeline when `read`."""
     arguments: dict[str, Any] = {
         "owner_id": ID_NUMBER,

@@ -127,6 +127,8 @@ def test_page_images_renders_the_pages_asked_for() -> None:
     assert [image.size for image in middle] == [(150, 100)]  # 3 x 2 inches at 50 dpi
     assert abs(_grey(middle[0]) - 110) <= 3
     assert len(tail) == 2
+    assert len(imaging.page_images(pdf, dpi=10, last=9)) == 3
+    assert imaging.page_images(pdf, dpi=10, first=4) == []
 
 
 # --- textnorm ---------------------------------------------------------------------------------

@@ -195,7 +195,8 @@ def test_a_second_dossier_reuses_the_certificate_instead_of_asking_again(
     document = confirm(processing_org, item)
     row = first.documents.get(requirement="giay_chung_nhan")
     assert (row.state, row.stored_document) == (DossierDocument.State.SUBMITTED, document)
-    assert row.file.name == document.file.name and row.sha256 == document.sha256
+    assert row.file.name == document.file.name
+    assert row.sha256 == document.sha256
 
     second = _land_change(processing_org)  # the certificate not handed in again
     reused = second.documents.get(requirement="giay_chung_nhan")
@@ -254,9 +255,8 @@ def test_store_reads_are_narrowed_to_the_jurisdiction_and_search_ignores_diacrit
 
 
 def test_issued_results_join_the_applicants_store(processing_org: Org) -> None:
-    from tests.dossiers.test_processing import approved
-
     from motcua.dossiers import results
+    from tests.dossiers.test_processing import approved
 
     dossier = approved(processing_org)
     results.sign_result(dossier.result.pk)

@@ -122,7 +122,10 @@ def _pdftoppm() -> str:
 def page_images(
     pdf: bytes, *, dpi: int = 200, first: int = 1, last: int | None = None
 ) -> list[Image.Image]:
-    """Pages `first`..`last` (1-based, inclusive; `last` None: to the end) rendered by poppler."""
+    """Pages `first`..`last` (1-based, inclusive; `last` None or past the end: to the end)
+    rendered by poppler; none when `first` is past the end."""
+    if first > page_count(pdf):
+        return []  # pdftoppm calls that a wrong page range and fails
     with tempfile.TemporaryDirectory(prefix="motcua-pages-") as folder:
         source = os.path.join(folder, "in.pdf")
         with open(source, "wb") as file:

@@ -141,27 +141,27 @@ def _run(
         "OMP_THREAD_LIMIT": "1",
         ocr_progress.ENVIRONMENT_VARIABLE: str(write_fd),
     }
-    try:
-        with log.open("wb") as stderr:
-            process = subprocess.Popen(  # noqa: S603  (our interpreter, arguments built here)
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                env=environment,
-                pass_fds=(write_fd,),
-                # Its own process group, so that a timeout kills Tesseract and Ghostscript too.
-                start_new_session=True,
-            )
-    finally:
-        # Only the child may hold the write end, or the pipe would never reach end of file.
-        os.close(write_fd)
-    try:
-        with os.fdopen(read_fd, "rb", buffering=0) as channel:
+    with os.fdopen(read_fd, "rb", buffering=0) as channel:
+        try:
+            with log.open("wb") as stderr:
+                process = subprocess.Popen(  # noqa: S603  (our interpreter, arguments built here)
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    env=environment,
+                    pass_fds=(write_fd,),
+                    # Its own process group, so that a timeout kills Tesseract and Ghostscript.
+                    start_new_session=True,
+                )
+        finally:
+            # Only the child may hold the write end, or the pipe would never reach end of file.
+            os.close(write_fd)
+        try:
             _follow(process, channel, on_progress=on_progress, timeout=timeout)
-        return process.wait()
-    finally:
-        _kill_group(process)
+            return process.wait()
+        finally:
+            _kill_group(process)
 
 
 def _follow(

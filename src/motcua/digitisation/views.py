@@ -102,7 +102,7 @@ def _dossier_document(request: HttpRequest) -> tuple[Dossier | None, str]:
 def _initial(dossier: Dossier | None, requirement: str) -> dict[str, Any]:
     if dossier is None:
         return {}
-    accepts = next(
+    accepts: list[str] = next(
         (d.get("accepts", []) for d in dossier.version.documents if d["code"] == requirement), []
     )
     return {
@@ -174,8 +174,8 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     scan = selectors.digitisation_for(principal_of(request), pk)
     type_code = request.POST.get("document_type", "")
     values = {
-        key[len("field.") :]: value.strip()
-        for key, value in request.POST.items()
+        key[len("field.") :]: request.POST.get(key, "").strip()
+        for key in request.POST
         if key.startswith("field.")
     }
     revision = request.POST.get("revision", "")

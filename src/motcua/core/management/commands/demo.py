@@ -51,7 +51,11 @@ class Command(BaseCommand):
 
         from motcua.core.jobs import start_in_process_worker
 
-        worker = start_in_process_worker()
+        # OCR takes seconds a page: its own worker, so that slips and notices never wait.
+        workers = [
+            start_in_process_worker(queue_names=("default", "slow")),
+            start_in_process_worker(queue_names=("ocr",)),
+        ]
         self.stdout.write(self.style.SUCCESS(f"motcua demo: http://{host}:{port}/"))
         try:
             uvicorn.run(
@@ -62,4 +66,5 @@ class Command(BaseCommand):
                 log_level="info",
             )
         finally:
-            worker.stop()
+            for worker in workers:
+                worker.stop()
