@@ -307,6 +307,12 @@ ROUTES: dict[str, Route] = {
         method="post",
         body={"payload": "022190012345||Lê Thị Hoa|02011990|Nữ|Quảng Ninh|15082021"},
     ),
+    # The citizen's own store: signed in by a one-time code (tests/digitisation).
+    "my_store:home": Route(PUBLIC),
+    "my_store:ask_code": Route(PUBLIC, method="post"),
+    "my_store:enter_code": Route(PUBLIC, method="post"),
+    "my_store:sign_out": Route(PUBLIC, method="post"),
+    "my_store:file": Route(PUBLIC, args=(0,), expect=NOT_YET),
     # The national databases' simulator stands for an outside system: without its bearer
     # token, which no user holds, everyone is refused (tests/digitisation/test_national.py).
     "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),
