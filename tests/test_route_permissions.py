@@ -313,6 +313,8 @@ ROUTES: dict[str, Route] = {
     "my_store:enter_code": Route(PUBLIC, method="post"),
     "my_store:sign_out": Route(PUBLIC, method="post"),
     "my_store:file": Route(PUBLIC, args=(0,), expect=NOT_YET),
+    "my_store:scan": Route(PUBLIC, args=("ttpvhcc-06688",)),  # → sign in first (302)
+    "my_store:scan_status": Route(PUBLIC, args=(0,), expect=NOT_YET),
     # The national databases' simulator stands for an outside system: without its bearer
     # token, which no user holds, everyone is refused (tests/digitisation/test_national.py).
     "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),

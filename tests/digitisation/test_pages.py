@@ -294,3 +294,48 @@ def test_national_records_are_fetched_into_the_store_over_http(
         reverse("digitisation:fetch_national"), {"owner": "022099000503"}, follow=True
     )
     assert "không phản hồi" in str(list(down.context["messages"])[-1])
+
+
+def test_a_citizen_scans_at_the_kiosk_and_an_officer_confirms(processing_org: Org) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    intake.submit_dossier(
+        submission=land_change(applicant=applicant(email="an@example.vn")),
+        channel=Channel.COUNTER,
+        actor=processing_org.users["counter_halong"],
+        point=processing_org.points["halong"],
+    )
+    citizen = Client()
+    kiosk = reverse("my_store:scan", args=["ttpvhcc-06688"])
+    assert citizen.get(kiosk)["Location"] == reverse("my_store:home")  # sign in first
+    citizen.post(reverse("my_store:ask_code"), {"id_number": ID_NUMBER})
+    mail = Notification.objects.get(channel="email", reference=f"store:{ID_NUMBER}")
+    code = re.search(r"\b([0-9]{6})\b", mail.body)
+    assert code is not None
+    citizen.post(reverse("my_store:enter_code"), {"code": code.group(1)})
+    form = citizen.get(kiosk).context["form_token"]
+    sent = citizen.post(
+        kiosk,
+        {
+            "declared_pages": "1",
+            "form_token": form,
+            "files": [SimpleUploadedFile("gcn.png", land_certificate_png(), "image/png")],
+        },
+    )
+    item = Digitisation.objects.get()
+    assert sent["Location"] == reverse("my_store:scan_status", args=[item.pk])
+    assert (item.owner_id, item.owner_name, item.created_by) == (ID_NUMBER, "Nguyễn Văn An", None)
+    services.run_pipeline(item.pk)
+    assert Client().get(reverse("my_store:scan_status", args=[item.pk])).status_code == 404
+    # The officer sees it waiting at the station, checks it against the paper, confirms it.
+    officer = logged_in(processing_org, "counter_halong")
+    assert item in officer.get(reverse("digitisation:station")).context["items"]
+    item.refresh_from_db()
+    services.confirm_digitisation(
+        item=item,
+        document_type="land_use_certificate",
+        values=dict(item.fields),
+        actor=processing_org.users["counter_halong"],
+    )
+    page = citizen.get(reverse("my_store:home"))
+    assert [row.owner_id for row, _name in page.context["documents"]] == [ID_NUMBER]

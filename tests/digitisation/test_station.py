@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.principal import principal_for
-from motcua.digitisation import selectors, services, specimens
+from motcua.digitisation import imaging, selectors, services, specimens
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
 from motcua.dossiers import services as intake
 from motcua.dossiers import signing
@@ -281,3 +281,22 @@ def test_metrics_count_digitised_and_reused_components(processing_org: Org) -> N
     assert (metrics.dossiers, metrics.dossiers_with_digitised) == (3, 2)
     assert metrics.reused_documents == 1
     assert metrics.dossier_share == pytest.approx(2 / 3)
+
+
+def test_a_born_digital_pdf_keeps_its_own_text(processing_org: Org) -> None:
+    from weasyprint import HTML
+
+    pdf = HTML(
+        string="<p style='font-family: \"Noto Serif\"'>GIẤY KHAI SINH — Họ, chữ đệm, tên: "
+        "NGUYỄN VĂN AN</p>"
+    ).write_pdf()
+    item = scanned(processing_org, files=[UploadedFile("khai-sinh.pdf", pdf)])
+    assert item.state == Digitisation.State.REVIEW, item.error
+    assert "NGUYỄN VĂN AN" in item.text
+    assert item.detected_type == "birth_certificate"
+    with item.searchable.open("rb") as stored:
+        kept = stored.read()
+    # Kept with its own text layer, not rasterised and read again by OCR.
+    assert "NGUYỄN VĂN AN" in imaging.pdf_text(kept)
+    with pikepdf.open(io.BytesIO(kept)) as document:
+        assert "/Font" in str(document.pages[0].Resources.keys())

@@ -112,6 +112,7 @@ def test_a_counter_officer_receives_a_land_dossier_of_another_commune(intake_org
         "data.so_thua": "42",
         "data.ma_xa_thua_dat": "06673",
         "paper.don": "on",
+        "paper.giay_chung_nhan": "on",  # not in the document store yet
         "decision": "accept",
     }
     response = client.post(reverse("dossiers:receive", args=["1.012345"]), form)

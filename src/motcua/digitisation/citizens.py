@@ -96,6 +96,19 @@ def verify_code(request: HttpRequest, code: str) -> str:
     return str(pending["owner"])
 
 
+def owner_name(owner: str) -> str:
+    """The name the owner gave on their newest dossier, or that their store knows them by."""
+    from motcua.digitisation.models import StoredDocument
+
+    name = (
+        Dossier.objects.filter(applicant_id_number=owner)
+        .order_by("-submitted_at")
+        .values_list("applicant_name", flat=True)
+        .first()
+    ) or StoredDocument.objects.filter(owner_id=owner).values_list("owner_name", flat=True).first()
+    return name or owner
+
+
 def code_pending(request: HttpRequest) -> bool:
     pending = request.session.get(_PENDING)
     return pending is not None and pending["expires"] >= time.time()

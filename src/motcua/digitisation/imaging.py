@@ -20,6 +20,8 @@ import img2pdf
 import pikepdf
 from PIL import Image, ImageSequence
 
+from motcua.digitisation import textnorm
+
 # Below this a resolution is no real scan (TIFFs say 1 dpi, screenshots 0): 72 is the lowest a
 # device honestly writes.
 MIN_DPI = 72
@@ -146,3 +148,18 @@ def page_images(
                     image.load()
                     images.append(image.copy())
         return images
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text layer of a PDF that has one (poppler's pdftotext), NFC, pages split by "\\f"."""
+    binary = shutil.which("pdftotext")
+    if binary is None:
+        raise RuntimeError("Reading a PDF's text needs pdftotext: install poppler-utils.")
+    completed = subprocess.run(  # noqa: S603  (fixed program, arguments built here)
+        [binary, "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        check=True,
+        capture_output=True,
+        timeout=RASTER_TIMEOUT,
+    )
+    return textnorm.nfc(completed.stdout.decode("utf-8", errors="replace"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
 from motcua.core import audit
@@ -38,6 +40,8 @@ from motcua.dossiers.files import inspect_upload
 from motcua.dossiers.intake import UploadedFile
 from motcua.dossiers.models import Dossier, DossierDocument, Result
 from motcua.organisation.models import ServicePoint
+
+logger = logging.getLogger(__name__)
 
 TAX_CODE_RE = re.compile(r"[0-9]{10}(-?[0-9]{3})?", re.ASCII)
 # The scanned document's first pages carry a CCCD's QR code, if any; more is not worth the time.
@@ -238,7 +242,8 @@ def run_pipeline(digitisation_id: int, *, jobs: int | None = None) -> None:
     try:
         _read(item, jobs)
     except ocr.OcrFailed as failure:
-        _fail(item, str(failure))
+        logger.warning("OCR of scan %s failed: %s", item.pk, failure.detail or failure.message)
+        _fail(item, force_str(failure.message))
     except Exception:
         _fail(item, _("An unexpected error stopped the reading; retry it, or report it."))
         raise  # the job fails too, with the traceback on the jobs page
@@ -247,9 +252,16 @@ def run_pipeline(digitisation_id: int, *, jobs: int | None = None) -> None:
 def _read(item: Digitisation, jobs: int | None) -> None:
     with item.original.open("rb") as stored:
         original = stored.read()
-    output = ocr.run_ocr(
-        original, jobs=jobs, on_progress=lambda done, _total: _progress(item, done)
-    )
+    try:
+        output = ocr.run_ocr(
+            original, jobs=jobs, on_progress=lambda done, _total: _progress(item, done)
+        )
+    except ocr.AlreadyHasText:
+        # A born-digital PDF (or one OCRed by the scanner): its own text layer is kept, and
+        # so is the file, as it is — rasterising it again would only lose quality.
+        output = ocr.OcrOutput(
+            pdf=original, text=imaging.pdf_text(original), pages=item.pages_total
+        )
     type_code = item.document_type or doctypes.detect(output.text) or "other"
     card = _cccd_on(original) if type_code in ("cccd", "other") else None
     if card is not None:
