@@ -277,6 +277,7 @@ ROUTES: dict[str, Route] = {
     "digitisation:documents": Route("document.view", query="q=giay+khai+sinh"),
     "digitisation:fetch_national": Route("document.digitise", method="post"),
     "digitisation:document": Route("document.view", objects="stored_document"),
+    "digitisation:withdraw": Route("document.digitise", objects="stored_document", method="post"),
     "digitisation:document_file": Route("document.view", objects="stored_document", expect=NOT_YET),
     "digitisation:reusable": Route(
         "dossier.receive", query="procedure=2.000815&applicant.id_number=022190012345"
@@ -302,6 +303,10 @@ ROUTES: dict[str, Route] = {
     "api:digitisation_documents": Route("document.view", lists="stored_document"),
     "api:digitisation_document": Route("document.view", objects="stored_document"),
     "api:digitisation_metrics": Route("dossier.view", query="since=2026-01-01"),
+    # Without a number nothing is looked up (422); tests/digitisation cover the lookups.
+    "api:digitisation_population": Route(
+        "dossier.receive", method="post", body={"id_number": ""}, expect=frozenset({400})
+    ),
     "api:digitisation_cccd_qr": Route(
         "dossier.receive",
         method="post",

@@ -225,7 +225,7 @@ def test_a_refused_token_makes_the_database_unavailable(simulator_url: str) -> N
         "national_database_unavailable",
         "population",
     )
-    assert "population database" in error.as_dict()["detail"]
+    assert "dân cư" in error.as_dict()["detail"]  # names the database, in Vietnamese
 
 
 @served
@@ -256,8 +256,8 @@ def test_an_outage_makes_each_database_unavailable(
     assert population.value.database == "population"
     assert civil_status.value.database == "civil_status"
     assert business.value.database == "business_registration"
-    assert "civil status database" in str(civil_status.value)
-    assert "business registration database" in str(business.value)
+    assert "hộ tịch" in str(civil_status.value)
+    assert "đăng ký doanh nghiệp" in str(business.value)
     assert "HTTP 503" in caplog.text
     # Identifiers are personal data: no log line names them, httpx's request log included.
     assert simulator.UNAVAILABLE_ID not in caplog.text

@@ -300,3 +300,17 @@ def test_a_born_digital_pdf_keeps_its_own_text(processing_org: Org) -> None:
     assert "NGUYỄN VĂN AN" in imaging.pdf_text(kept)
     with pikepdf.open(io.BytesIO(kept)) as document:
         assert "/Font" in str(document.pages[0].Resources.keys())
+
+
+def test_a_withdrawn_document_is_no_longer_reused(processing_org: Org) -> None:
+    document = confirm(processing_org, scanned(processing_org))
+    officer = processing_org.users["counter_halong"]
+    with pytest.raises(MotcuaError) as refused:
+        services.withdraw_document(document=document, reason=" ", actor=officer)
+    assert refused.value.code == "reason_required"
+    services.withdraw_document(document=document, reason="Cấp đổi giấy chứng nhận", actor=officer)
+    with pytest.raises(Conflict):
+        services.withdraw_document(document=document, reason="Lần nữa", actor=officer)
+    dossier = _land_change(processing_org)
+    row = dossier.documents.get(requirement="giay_chung_nhan")
+    assert (row.state, row.stored_document) == (DossierDocument.State.MISSING, None)

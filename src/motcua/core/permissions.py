@@ -90,10 +90,10 @@ class Jurisdiction:
 
     province: str | None = None
     commune: str | None = None
-    # Several paths when a model reaches agencies more than one way (a dossier: its competent
-    # agency, and every agency it was handed to).
+    # Several paths when a model reaches agencies (or points) more than one way (a dossier:
+    # its competent agency, and every agency it was handed to).
     agency: str | tuple[str, ...] | None = None
-    service_point: str | None = None
+    service_point: str | tuple[str, ...] | None = None
 
 
 def scope(queryset: QuerySet[M], principal: Principal, where: Jurisdiction) -> QuerySet[M]:

@@ -19,7 +19,7 @@ from motcua.core import audit
 from motcua.core.access import demand
 from motcua.core.errors import MotcuaError
 from motcua.core.schemas import responses
-from motcua.digitisation import selectors, services
+from motcua.digitisation import national, selectors, services
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers.cccd import parse_cccd_qr
@@ -286,6 +286,36 @@ def _local_midnight(day: dt.date | None) -> dt.datetime | None:
     if day is None:
         return None
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+class PersonIn(Schema):
+    id_number: str = Field(max_length=14)
+
+
+class PersonOut(Schema):
+    id_number: str
+    name: str
+    birth_date: dt.date
+    sex: str
+    address: str
+    temporary_address: str
+
+
+@router.post(
+    "/population",
+    response=responses(PersonOut, 404, 503),
+    url_name="digitisation_population",
+)
+def look_up_person(request: HttpRequest, payload: PersonIn) -> Any:
+    """The applicant as the national population database knows them (name, date of birth,
+    residence), for the counter form; the lookup is logged."""
+    demand(request, "dossier.receive")
+    return services.look_up_person(
+        id_number=payload.id_number,
+        databases=national.national_databases(),
+        actor=request.user,
+        ip=audit.client_ip(request),
+    )
 
 
 @router.post("/cccd-qr", response=responses(CccdOut), url_name="digitisation_cccd_qr")

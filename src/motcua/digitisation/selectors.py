@@ -25,7 +25,7 @@ STORE_JURISDICTION = Jurisdiction(
     province="province__code",
     commune="service_point__commune__code",
     agency=("agency_id", "uses__dossier__competent_agency_id", "uses__dossier__tasks__agency_id"),
-    service_point="service_point_id",
+    service_point=("service_point_id", "uses__dossier__receiving_point_id"),
 )
 
 STATION_JURISDICTION = Jurisdiction(

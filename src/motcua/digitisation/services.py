@@ -26,15 +26,20 @@ from django.utils.translation import gettext as _
 
 from motcua.core import audit
 from motcua.core.access import staff_user
-from motcua.core.errors import Conflict, MotcuaError
+from motcua.core.errors import Conflict, MotcuaError, NotFound
 from motcua.core.events import publish
 from motcua.core.jobs import enqueue_on_commit
 from motcua.core.storage import files_kept_only_on_commit
 from motcua.digitisation import doctypes, imaging, ocr, qr
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
-from motcua.digitisation.national import NationalDatabases, RegistryDocument, normalise_tax_code
+from motcua.digitisation.national import (
+    NationalDatabases,
+    PersonRecord,
+    RegistryDocument,
+    normalise_tax_code,
+)
 from motcua.digitisation.textnorm import fold
-from motcua.dossiers import signing
+from motcua.dossiers import history, signing
 from motcua.dossiers.cccd import CccdCard, check_cccd, parse_cccd_qr
 from motcua.dossiers.files import inspect_upload
 from motcua.dossiers.intake import UploadedFile
@@ -459,7 +464,7 @@ def _store_scan(
     document.save()
     record_access(document, actor, DocumentAccess.Purpose.STORE, dossier=locked.dossier)
     if locked.dossier is not None:
-        _attach_to_dossier(locked.dossier, locked.requirement, document)
+        _attach_to_dossier(locked.dossier, locked.requirement, document, actor)
     locked.state = Digitisation.State.CONFIRMED
     locked.document = document
     locked.fields = values
@@ -486,11 +491,14 @@ def _date(iso: str | None) -> dt.date | None:
     return dt.date.fromisoformat(iso) if iso else None
 
 
-def _attach_to_dossier(dossier: Dossier, requirement: str, document: StoredDocument) -> None:
+def _attach_to_dossier(
+    dossier: Dossier, requirement: str, document: StoredDocument, actor: Any
+) -> None:
     row = DossierDocument.objects.select_for_update().get(dossier=dossier, requirement=requirement)
     row.state = DossierDocument.State.SUBMITTED
     attach_copy(row, document)
     row.save()
+    history.append_event(dossier, actor, "digitised", dossier.status, note=row.name)
 
 
 def attach_copy(row: DossierDocument, document: StoredDocument) -> None:
@@ -519,6 +527,57 @@ def record_access(
         purpose=purpose,
         dossier=dossier,
     )
+
+
+@transaction.atomic
+def withdraw_document(
+    *, document: StoredDocument, reason: str, actor: Any, ip: str | None = None
+) -> StoredDocument:
+    """Take a document out of reuse (a wrong scan, a certificate revoked or replaced): later
+    dossiers no longer take it; those that did keep their copy, and its history."""
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > 300:
+        raise MotcuaError(
+            _("Say why the document is withdrawn (at most 300 characters)."),
+            code="reason_required",
+            fields={"reason": [_("This field is required.")]},
+        )
+    locked = StoredDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.revoked_at is not None:
+        raise Conflict(_("The document is already withdrawn."), code="illegal_transition")
+    locked.revoked_at = timezone.now()
+    locked.revoked_reason = reason
+    locked.save(update_fields=["revoked_at", "revoked_reason"])
+    audit.record(
+        actor=actor,
+        action="document_store.withdraw",
+        obj=locked,
+        new={"reason": reason},
+        ip=ip,
+    )
+    return locked
+
+
+def look_up_person(
+    *, id_number: str, databases: NationalDatabases, actor: Any, ip: str | None = None
+) -> PersonRecord:
+    """The citizen as the national population database knows them, for the counter form:
+    the data replaces the ID card and the proof of residence (NQ 66.7/2025). Logged."""
+    person = databases.person(id_number)  # raises when the database is down
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="population.lookup",
+            object_type="citizen",
+            object_id=owner_key(id_number),
+            new={"found": person is not None},
+            ip=ip,
+        )
+    if person is None:
+        raise NotFound(
+            _("The national population database has no citizen with this number.")
+        )
+    return person
 
 
 @transaction.atomic

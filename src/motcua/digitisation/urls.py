@@ -15,5 +15,6 @@ urlpatterns = [
     path("documents/national", views.fetch_national, name="fetch_national"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("documents/<int:pk>/file.pdf", views.document_file, name="document_file"),
+    path("documents/<int:pk>/withdraw", views.withdraw, name="withdraw"),
     path("reusable", views.reusable, name="reusable"),
 ]

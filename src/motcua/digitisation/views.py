@@ -287,6 +287,8 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
             "field_rows": _field_rows(stored),
             "accesses": stored.accesses.select_related("dossier")[:100],
             "uses": stored.uses.select_related("dossier")[:100],
+            "may_withdraw": principal_of(request).has("document.digitise")
+            and stored.revoked_at is None,
         },
     )
 
@@ -300,6 +302,24 @@ def _field_rows(stored: StoredDocument) -> list[tuple[str, str]]:
     kind = doctypes.DOCUMENT_TYPES.get(stored.document_type)
     labels = {spec.name: spec.label for spec in kind.fields} if kind else {}
     return [(labels.get(name, name), str(value)) for name, value in stored.fields.items() if value]
+
+
+@require_POST
+@permission_required("document.digitise")
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    stored = selectors.document_for(principal_of(request), pk)
+    try:
+        services.withdraw_document(
+            document=stored,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+            ip=audit.client_ip(request),
+        )
+    except MotcuaError as problem:
+        webforms.flash_refusal(request, problem)
+    else:
+        messages.success(request, _("The document is withdrawn: no dossier will take it now."))
+    return redirect("digitisation:document", pk=pk)
 
 
 @permission_required("document.view")

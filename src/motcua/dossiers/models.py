@@ -255,6 +255,7 @@ EVENT_LABELS = {
     "extended": _("Due date moved, with an apology"),
     "stop_requested": _("Applicant asked to stop"),
     "stopped": _("Stopped"),
+    "digitised": _("Paper document digitised"),
 }
 
 
