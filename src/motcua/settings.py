@@ -322,5 +322,9 @@ LOGGING = {
         # WeasyPrint reports every font it loads at INFO: a slip would fill the log.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # pikepdf greets every process at INFO; pyHanko warns of each signature that it
+        # embeds validation data without fetching revocation info (offline, by design).
+        "pikepdf": {"level": "WARNING"},
+        "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
     },
 }

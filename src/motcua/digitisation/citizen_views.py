@@ -96,9 +96,8 @@ def scan_status(request: HttpRequest, pk: int) -> HttpResponse:
     scan = Digitisation.objects.filter(pk=pk, owner_id=owner).first() if owner else None
     if scan is None:
         raise NotFound()
-    template = (
-        "digitisation/_kiosk_status.html" if request.htmx else "digitisation/kiosk_status.html"
-    )  # type: ignore[attr-defined]
+    partial = request.htmx  # type: ignore[attr-defined]
+    template = "digitisation/_kiosk_status.html" if partial else "digitisation/kiosk_status.html"
     return render(request, template, {"scan": scan, "active": scan.state in services.ACTIVE})
 
 
