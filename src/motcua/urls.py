@@ -13,7 +13,7 @@ urlpatterns = [
     path("", include("motcua.dossiers.urls")),
     path("payments/", include("motcua.payments.urls")),
     path("queue/", include("motcua.queueing.urls")),
-    path("digitisation/", include("motcua.digitisation.urls")),
+    path("", include("motcua.digitisation.urls")),
     path("my/documents/", include("motcua.digitisation.citizen_urls")),
     path("simulators/national-db/", include("motcua.digitisation.simulator_urls")),
     path("admin/", admin.site.urls),

@@ -84,7 +84,7 @@ def test_scan_once_then_reuse(page: Page, served: str, tmp_path: Path) -> None:
     document = StoredDocument.objects.get()
     row = first.documents.get(requirement="giay_chung_nhan")
     assert row.stored_document == document
-    searchable = page.request.get(f"{served}/digitisation/documents/{document.pk}/file.pdf")
+    searchable = page.request.get(f"{served}/documents/{document.pk}/file.pdf")
     assert searchable.ok
     assert searchable.body().startswith(b"%PDF")
 
@@ -100,7 +100,7 @@ def test_scan_once_then_reuse(page: Page, served: str, tmp_path: Path) -> None:
     expect(page.get_by_text("Khai thác từ kho dữ liệu điện tử").first).to_be_visible()
 
     # The store: found without diacritics; its access log names both dossiers.
-    page.goto(f"{served}/digitisation/documents/?q=giay+chung+nhan+thua+125")
+    page.goto(f"{served}/documents/?q=giay+chung+nhan+thua+125")
     page.get_by_role("link", name="Giấy chứng nhận", exact=False).first.click()
     expect(page.get_by_text(second.code).first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "store-document.png"), full_page=True)

@@ -574,9 +574,7 @@ def look_up_person(
             ip=ip,
         )
     if person is None:
-        raise NotFound(
-            _("The national population database has no citizen with this number.")
-        )
+        raise NotFound(_("The national population database has no citizen with this number."))
     return person
 
 

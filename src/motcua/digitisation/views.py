@@ -4,6 +4,7 @@ selector, the same ones as the API."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -300,8 +302,14 @@ def _type_name(stored: StoredDocument) -> str:
 
 def _field_rows(stored: StoredDocument) -> list[tuple[str, str]]:
     kind = doctypes.DOCUMENT_TYPES.get(stored.document_type)
-    labels = {spec.name: spec.label for spec in kind.fields} if kind else {}
-    return [(labels.get(name, name), str(value)) for name, value in stored.fields.items() if value]
+    specs = {spec.name: spec for spec in kind.fields} if kind else {}
+    rows = []
+    for name, value in stored.fields.items():
+        spec = specs.get(name)
+        if not value:
+            continue
+        rows.append((spec.label if spec else name, _shown(spec, str(value))))
+    return rows
 
 
 @require_POST
@@ -320,6 +328,16 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The document is withdrawn: no dossier will take it now."))
     return redirect("digitisation:document", pk=pk)
+
+
+def _shown(spec: doctypes.FieldSpec | None, value: str) -> str:
+    """Dates as Vietnamese write them; anything else as stored."""
+    if spec is None or spec.kind != doctypes.DATE:
+        return value
+    try:
+        return date_format(dt.date.fromisoformat(value), "d/m/Y")
+    except ValueError:
+        return value
 
 
 @permission_required("document.view")
