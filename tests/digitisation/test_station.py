@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.principal import principal_for
-from motcua.digitisation import imaging, selectors, services, specimens
+from motcua.digitisation import imaging, selectors, services, specimens, store
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
 from motcua.dossiers import services as intake
 from motcua.dossiers import signing
@@ -81,6 +81,22 @@ def test_a_cccd_card_qr_code_fills_the_fields(processing_org: Org) -> None:
     assert item.fields["birth_date"] == "1990-01-15"
 
 
+def _no_pages_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    empty = io.BytesIO()
+    PdfWriter().write(empty)
+    return empty.getvalue()
+
+
+def _bomb_png() -> bytes:
+    from PIL import Image
+
+    blank = io.BytesIO()
+    Image.new("1", (12_000, 9_000)).save(blank, format="PNG")  # tiny file, huge image
+    return blank.getvalue()
+
+
 def _stored_nothing(media: Path) -> None:
     assert not Digitisation.objects.exists()
     assert not [path for path in media.rglob("*") if path.is_file()]
@@ -94,6 +110,8 @@ def _stored_nothing(media: Path) -> None:
         ({"files": []}, "files"),
         ({"files": [UploadedFile("scan.png", b"MZ\x90\x00 not an image")]}, "files"),
         ({"files": [UploadedFile("scan.pdf", pdf_bytes()[:60])]}, "files"),  # cut off
+        ({"files": [UploadedFile("no-pages.pdf", _no_pages_pdf())]}, "files"),
+        ({"files": [UploadedFile("bomb.png", _bomb_png())]}, "files"),  # 108 megapixels
         ({"owner_id": "12345"}, "owner_id"),
         ({"owner_name": " "}, "owner_name"),
         ({"document_type": "passport"}, "document_type"),
@@ -260,9 +278,9 @@ def test_issued_results_join_the_applicants_store(processing_org: Org) -> None:
 
     dossier = approved(processing_org)
     results.sign_result(dossier.result.pk)
-    document = services.store_result(result_id=dossier.result.pk)
+    document = store.store_result(result_id=dossier.result.pk)
     assert document is not None
-    assert services.store_result(result_id=dossier.result.pk) == document  # once only
+    assert store.store_result(result_id=dossier.result.pk) == document  # once only
     assert (document.source, document.owner_id) == (StoredDocument.Source.RESULT, ID_NUMBER)
     dossier.result.refresh_from_db()
     assert document.file.name == dossier.result.pdf.name
@@ -306,11 +324,11 @@ def test_a_withdrawn_document_is_no_longer_reused(processing_org: Org) -> None:
     document = confirm(processing_org, scanned(processing_org))
     officer = processing_org.users["counter_halong"]
     with pytest.raises(MotcuaError) as refused:
-        services.withdraw_document(document=document, reason=" ", actor=officer)
+        store.withdraw_document(document=document, reason=" ", actor=officer)
     assert refused.value.code == "reason_required"
-    services.withdraw_document(document=document, reason="Cấp đổi giấy chứng nhận", actor=officer)
+    store.withdraw_document(document=document, reason="Cấp đổi giấy chứng nhận", actor=officer)
     with pytest.raises(Conflict):
-        services.withdraw_document(document=document, reason="Lần nữa", actor=officer)
+        store.withdraw_document(document=document, reason="Lần nữa", actor=officer)
     dossier = _land_change(processing_org)
     row = dossier.documents.get(requirement="giay_chung_nhan")
     assert (row.state, row.stored_document) == (DossierDocument.State.MISSING, None)

@@ -19,7 +19,7 @@ from motcua.core import audit
 from motcua.core.access import demand
 from motcua.core.errors import MotcuaError
 from motcua.core.schemas import responses
-from motcua.digitisation import national, selectors, services
+from motcua.digitisation import national, selectors, services, store
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers.cccd import parse_cccd_qr
@@ -242,7 +242,7 @@ def list_documents(request: HttpRequest, query: Query[DocumentQuery]) -> list[St
             principal, query=query.q, owner_id=query.owner, document_type=query.type
         )[: selectors.SEARCH_LIMIT]
     )
-    services.log_search(
+    store.log_search(
         actor=request.user,
         criteria={"q": query.q, "owner": query.owner, "type": query.type},
         hits=len(found),
@@ -256,7 +256,7 @@ def list_documents(request: HttpRequest, query: Query[DocumentQuery]) -> list[St
 )
 def get_document(request: HttpRequest, pk: int) -> StoredDocument:
     document = selectors.document_for(demand(request, "document.view"), pk)
-    services.record_access(document, request.user, DocumentAccess.Purpose.VIEW)
+    store.record_access(document, request.user, DocumentAccess.Purpose.VIEW)
     return document
 
 
@@ -310,7 +310,7 @@ def look_up_person(request: HttpRequest, payload: PersonIn) -> Any:
     """The applicant as the national population database knows them (name, date of birth,
     residence), for the counter form; the lookup is logged."""
     demand(request, "dossier.receive")
-    return services.look_up_person(
+    return store.look_up_person(
         id_number=payload.id_number,
         databases=national.national_databases(),
         actor=request.user,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import MotcuaError
 from motcua.core.notifications import Message, Recipient, notify
-from motcua.digitisation.services import owner_key
+from motcua.digitisation.owners import owner_key
 from motcua.dossiers.cccd import check_cccd
 from motcua.dossiers.models import Dossier
 

@@ -1,11 +1,10 @@
-"""Writes of the digitisation station and the document store: one service per action.
+"""Writes of the digitisation station: one service per action.
 
 `start_digitisation` checks the scanned files whole (TT 01/2023: every page counted and
 scanned, in order) and queues the OCR pipeline; `run_pipeline` (a background job) makes the
 searchable PDF/A, reads the text and the fields; `confirm_digitisation` takes the officer's
 corrected fields, signs the e-copy as matching the paper and puts it in the owner's store (and
-on the dossier it was scanned for). Results and national database records join the store
-through `store_result` and `store_national_records`.
+on the dossier it was scanned for). The store's own writes are in `motcua.digitisation.store`.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,33 +24,29 @@ from django.utils.translation import gettext as _
 
 from motcua.core import audit
 from motcua.core.access import staff_user
-from motcua.core.errors import Conflict, MotcuaError, NotFound
+from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.events import publish
 from motcua.core.jobs import enqueue_on_commit
 from motcua.core.storage import files_kept_only_on_commit
-from motcua.digitisation import doctypes, imaging, ocr, qr
+from motcua.digitisation import doctypes, imaging, ocr, qr, store
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
-from motcua.digitisation.national import (
-    NationalDatabases,
-    PersonRecord,
-    RegistryDocument,
-    normalise_tax_code,
-)
-from motcua.digitisation.textnorm import fold
+from motcua.digitisation.owners import TAX_CODE_RE, owner_key
 from motcua.dossiers import history, signing
 from motcua.dossiers.cccd import CccdCard, check_cccd, parse_cccd_qr
 from motcua.dossiers.files import inspect_upload
 from motcua.dossiers.intake import UploadedFile
-from motcua.dossiers.models import Dossier, DossierDocument, Result
+from motcua.dossiers.models import Dossier, DossierDocument
 from motcua.organisation.models import ServicePoint
 
 logger = logging.getLogger(__name__)
 
-TAX_CODE_RE = re.compile(r"[0-9]{10}(-?[0-9]{3})?", re.ASCII)
 # The scanned document's first pages carry a CCCD's QR code, if any; more is not worth the time.
 QR_PAGES = 2
 
 ACTIVE = (Digitisation.State.QUEUED, Digitisation.State.PROCESSING)
+# A page takes about 5 s (DESIGN.md); a stuck run must not hold the OCR worker for ever.
+OCR_START_SECONDS = 60
+OCR_PAGE_SECONDS = 60
 
 
 def topic(item: Digitisation) -> str:
@@ -134,13 +128,6 @@ def start_digitisation(
         if key and (existing := Digitisation.objects.filter(submission_key=key).first()):
             return existing
         raise
-
-
-def owner_key(owner_id: str) -> str:
-    """How the store files an owner: the CCCD number without spaces, or the tax code written
-    0101234567 or 0101234567-001."""
-    compact = owner_id.replace(" ", "")
-    return normalise_tax_code(compact) if TAX_CODE_RE.fullmatch(compact) else compact
 
 
 def _check_owner(owner_id: str, owner_name: str, found: dict[str, list[str]]) -> None:
@@ -259,7 +246,10 @@ def _read(item: Digitisation, jobs: int | None) -> None:
         original = stored.read()
     try:
         output = ocr.run_ocr(
-            original, jobs=jobs, on_progress=lambda done, _total: _progress(item, done)
+            original,
+            jobs=jobs,
+            on_progress=lambda done, _total: _progress(item, done),
+            timeout=OCR_START_SECONDS + OCR_PAGE_SECONDS * item.pages_total,
         )
     except ocr.AlreadyHasText:
         # A born-digital PDF (or one OCRed by the scanner): its own text layer is kept, and
@@ -451,7 +441,7 @@ def _store_scan(
         source=StoredDocument.Source.SCAN,
         fields=values,
         text=locked.text,
-        search_text=_searchable(locked.owner_name, title, identity.number, locked.text),
+        search_text=store.searchable_text(locked.owner_name, title, identity.number, locked.text),
         pages=locked.pages_total,
         sha256=hashlib.sha256(signed).hexdigest(),
         service_point=locked.service_point,
@@ -462,7 +452,7 @@ def _store_scan(
     document.file.save(f"{document.sha256[:16]}.pdf", ContentFile(signed), save=False)
     written.append(str(document.file.name))
     document.save()
-    record_access(document, actor, DocumentAccess.Purpose.STORE, dossier=locked.dossier)
+    store.record_access(document, actor, DocumentAccess.Purpose.STORE, dossier=locked.dossier)
     if locked.dossier is not None:
         _attach_to_dossier(locked.dossier, locked.requirement, document, actor)
     locked.state = Digitisation.State.CONFIRMED
@@ -496,191 +486,6 @@ def _attach_to_dossier(
 ) -> None:
     row = DossierDocument.objects.select_for_update().get(dossier=dossier, requirement=requirement)
     row.state = DossierDocument.State.SUBMITTED
-    attach_copy(row, document)
+    store.attach_copy(row, document)
     row.save()
     history.append_event(dossier, actor, "digitised", dossier.status, note=row.name)
-
-
-def attach_copy(row: DossierDocument, document: StoredDocument) -> None:
-    """Point a dossier's document at the store's copy (the same file: nothing is copied)."""
-    row.stored_document = document
-    row.file.name = document.file.name
-    row.original_name = f"{document.title}.pdf"[:255]
-    row.content_type = "application/pdf" if document.file else ""
-    row.size = document.file.size if document.file else 0
-    row.pages = document.pages
-    row.sha256 = document.sha256
-
-
-def _searchable(*parts: str) -> str:
-    return fold(" ".join(part for part in parts if part))
-
-
-def record_access(
-    document: StoredDocument, actor: Any, purpose: str, *, dossier: Dossier | None = None
-) -> None:
-    staff = staff_user(actor)
-    DocumentAccess.objects.create(
-        document=document,
-        actor=staff,
-        actor_label=(staff.get_full_name() or staff.get_username()) if staff else _("System"),
-        purpose=purpose,
-        dossier=dossier,
-    )
-
-
-@transaction.atomic
-def withdraw_document(
-    *, document: StoredDocument, reason: str, actor: Any, ip: str | None = None
-) -> StoredDocument:
-    """Take a document out of reuse (a wrong scan, a certificate revoked or replaced): later
-    dossiers no longer take it; those that did keep their copy, and its history."""
-    reason = " ".join(reason.split())
-    if not reason or len(reason) > 300:
-        raise MotcuaError(
-            _("Say why the document is withdrawn (at most 300 characters)."),
-            code="reason_required",
-            fields={"reason": [_("This field is required.")]},
-        )
-    locked = StoredDocument.objects.select_for_update().get(pk=document.pk)
-    if locked.revoked_at is not None:
-        raise Conflict(_("The document is already withdrawn."), code="illegal_transition")
-    locked.revoked_at = timezone.now()
-    locked.revoked_reason = reason
-    locked.save(update_fields=["revoked_at", "revoked_reason"])
-    audit.record(
-        actor=actor,
-        action="document_store.withdraw",
-        obj=locked,
-        new={"reason": reason},
-        ip=ip,
-    )
-    return locked
-
-
-def look_up_person(
-    *, id_number: str, databases: NationalDatabases, actor: Any, ip: str | None = None
-) -> PersonRecord:
-    """The citizen as the national population database knows them, for the counter form:
-    the data replaces the ID card and the proof of residence (NQ 66.7/2025). Logged."""
-    person = databases.person(id_number)  # raises when the database is down
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action="population.lookup",
-            object_type="citizen",
-            object_id=owner_key(id_number),
-            new={"found": person is not None},
-            ip=ip,
-        )
-    if person is None:
-        raise NotFound(_("The national population database has no citizen with this number."))
-    return person
-
-
-@transaction.atomic
-def log_search(*, actor: Any, criteria: dict[str, str], hits: int, ip: str | None) -> None:
-    """A search of the store lists people's documents: it is a read of personal data."""
-    audit.record(
-        actor=actor,
-        action="document_store.search",
-        object_type="digitisation.storeddocument",
-        new={**criteria, "hits": hits},
-        ip=ip,
-    )
-
-
-def store_result(*, result_id: int) -> StoredDocument | None:
-    """Put a signed result in the applicant's store (once: a repeated call changes nothing)."""
-    result = Result.objects.select_related("dossier__version", "dossier__province", "agency").get(
-        pk=result_id
-    )
-    if result.signed_at is None:
-        return None
-    with transaction.atomic():
-        existing = StoredDocument.objects.filter(result=result).first()
-        if existing is not None:
-            return existing
-        dossier = result.dossier
-        granted = result.kind == Result.Kind.GRANT
-        document = StoredDocument.objects.create(
-            owner_id=dossier.applicant_id_number,
-            owner_name=dossier.applicant_name,
-            province=dossier.province,
-            document_type=dossier.version.spec.get("result_type", "other") if granted else "other",
-            title=result.title,
-            issuer=result.agency.name,
-            number=result.number,
-            issued_on=timezone.localdate(result.signed_at),
-            source=StoredDocument.Source.RESULT,
-            fields={"dossier": dossier.code},
-            search_text=_searchable(dossier.applicant_name, result.title, result.number),
-            file=result.pdf.name,
-            sha256=result.sha256,
-            agency=result.agency,
-            result=result,
-        )
-        record_access(document, None, DocumentAccess.Purpose.STORE, dossier=dossier)
-        return document
-
-
-def store_national_records(
-    *,
-    owner_id: str,
-    databases: NationalDatabases,
-    province: Any,
-    actor: Any,
-    dossier: Dossier | None = None,
-) -> list[StoredDocument]:
-    """Fetch the owner's records from the civil status (a person) or business registration
-    (an organisation) database into the store; fetching again updates the same rows."""
-    owner_id = owner_key(owner_id)
-    if TAX_CODE_RE.fullmatch(owner_id):
-        business = databases.business(owner_id)
-        records = [business] if business else []
-    else:
-        records = databases.civil_status(owner_id)  # raises when the database is down
-    return [_store_record(owner_id, record, province, actor, dossier) for record in records]
-
-
-@transaction.atomic
-def _store_record(
-    owner_id: str, record: RegistryDocument, province: Any, actor: Any, dossier: Dossier | None
-) -> StoredDocument:
-    reference = f"{record.registry}:{record.document_type}:{record.number}"[:120]
-    owner_name = _holder_name(record)
-    document, _created = StoredDocument.objects.update_or_create(
-        owner_id=owner_id,
-        source_reference=reference,
-        defaults={
-            "owner_name": owner_name[:200],
-            "province": province,
-            "document_type": record.document_type,
-            "title": record.title[:300],
-            "issuer": record.issuer[:300],
-            "number": record.number[:60],
-            "issued_on": record.issued_on,
-            "valid_until": record.valid_until,
-            "source": StoredDocument.Source.NATIONAL_DB,
-            "fields": record.fields,
-            "search_text": _searchable(owner_name, record.title, record.number),
-        },
-    )
-    record_access(document, actor, DocumentAccess.Purpose.STORE, dossier=dossier)
-    return document
-
-
-def _holder_name(record: RegistryDocument) -> str:
-    """Whose the record is: the person named, the spouse whose number it is filed under, or
-    the company."""
-    fields = record.fields
-    if record.document_type == "marriage_certificate":
-        wife = fields.get("wife_id_number") == record.holder_id
-        return fields.get("wife_name" if wife else "husband_name", "")
-    return fields.get("name") or fields.get("company_name", "")
-
-
-def record_reuse(*, dossier: Dossier, documents: Iterable[StoredDocument]) -> None:
-    """Each store document a new dossier took instead of the paper goes in its access log."""
-    for document in {document.pk: document for document in documents}.values():
-        record_access(document, dossier.submitted_by, DocumentAccess.Purpose.REUSE, dossier=dossier)

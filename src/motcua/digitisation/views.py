@@ -21,7 +21,7 @@ from motcua.catalogue import selectors as catalogue
 from motcua.core import audit
 from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError, NotFound
-from motcua.digitisation import doctypes, national, selectors, services
+from motcua.digitisation import doctypes, national, selectors, services, store
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers import webforms
@@ -257,7 +257,7 @@ def documents(request: HttpRequest) -> HttpResponse:
         else []
     )
     if searched:
-        services.log_search(
+        store.log_search(
             actor=request.user,
             criteria={"q": query, "owner": owner_id, "type": type_code},
             hits=len(found),
@@ -279,7 +279,7 @@ def documents(request: HttpRequest) -> HttpResponse:
 @permission_required("document.view")
 def document(request: HttpRequest, pk: int) -> HttpResponse:
     stored = selectors.document_for(principal_of(request), pk)
-    services.record_access(stored, request.user, DocumentAccess.Purpose.VIEW)
+    store.record_access(stored, request.user, DocumentAccess.Purpose.VIEW)
     return render(
         request,
         "digitisation/document.html",
@@ -317,7 +317,7 @@ def _field_rows(stored: StoredDocument) -> list[tuple[str, str]]:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     stored = selectors.document_for(principal_of(request), pk)
     try:
-        services.withdraw_document(
+        store.withdraw_document(
             document=stored,
             reason=request.POST.get("reason", ""),
             actor=request.user,
@@ -345,7 +345,7 @@ def document_file(request: HttpRequest, pk: int) -> FileResponse:
     stored = selectors.document_for(principal_of(request), pk)
     if not stored.file:
         raise NotFound()
-    services.record_access(stored, request.user, DocumentAccess.Purpose.DOWNLOAD)
+    store.record_access(stored, request.user, DocumentAccess.Purpose.DOWNLOAD)
     return FileResponse(
         stored.file.open("rb"), content_type="application/pdf", filename=f"{stored.pk}.pdf"
     )
@@ -359,7 +359,7 @@ def fetch_national(request: HttpRequest) -> HttpResponse:
     owner_id = request.POST.get("owner", "").strip()[:14]
     try:
         point = receiving_point_for(principal, None)
-        stored = services.store_national_records(
+        stored = store.store_national_records(
             owner_id=owner_id,
             databases=national.national_databases(),
             province=point.province,
@@ -398,5 +398,5 @@ def reusable(request: HttpRequest) -> HttpResponse:
             if match is not None:
                 matches.append((requirement, match))
         for stored in {stored.pk: stored for _r, stored in matches}.values():
-            services.record_access(stored, request.user, DocumentAccess.Purpose.LOOKUP)
+            store.record_access(stored, request.user, DocumentAccess.Purpose.LOOKUP)
     return render(request, "digitisation/_reusable.html", {"matches": matches})

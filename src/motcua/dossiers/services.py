@@ -26,8 +26,8 @@ from motcua.core.access import staff_user
 from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.events import publish
 from motcua.core.storage import files_kept_only_on_commit
-from motcua.digitisation import selectors as store
-from motcua.digitisation import services as digitisation
+from motcua.digitisation import selectors as store_selectors
+from motcua.digitisation import store as document_store
 from motcua.digitisation.models import StoredDocument
 from motcua.dossiers import deadlines, history, notices, processing, routing
 from motcua.dossiers.intake import (
@@ -188,10 +188,10 @@ def _store_documents(
         _attach(row, files.get(code), written)
         if code in reused:
             row.state = DossierDocument.State.REUSED
-            digitisation.attach_copy(row, reused[code])
+            document_store.attach_copy(row, reused[code])
         rows.append(row)
     DossierDocument.objects.bulk_create(rows)
-    digitisation.record_reuse(dossier=dossier, documents=reused.values())
+    document_store.record_reuse(dossier=dossier, documents=reused.values())
 
 
 def _reusable(
@@ -204,7 +204,7 @@ def _reusable(
         for document in version.documents
         if document.get("accepts") and document["code"] not in handed_in
     }
-    held = store.reusable_documents(
+    held = store_selectors.reusable_documents(
         dossier.applicant_id_number,
         {kind for kinds in wanted.values() for kind in kinds},
         province_code=dossier.province.code,

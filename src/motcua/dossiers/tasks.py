@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.core.mail import EmailMessage
 
 from motcua.core.jobs import job, periodic
-from motcua.digitisation import services as store
+from motcua.digitisation import store
 from motcua.dossiers import alerts, printing, results
 from motcua.dossiers.models import Slip
 
