@@ -330,7 +330,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
                 processing.obligation_reference(dossier)
             ),
             "may_collect": principal.has("dossier.receive"),
+            # TT 01/2023 exempts dossiers filed online (they are electronic already).
             "may_digitise": principal.has("document.digitise")
+            and dossier.channel != Channel.ONLINE
             and dossier.receiving_point_id in principal.service_point_ids,
             "may_decide": principal.has("dossier.receive")
             and dossier.status in services.AWAITING_RECEIPT,
