@@ -332,3 +332,16 @@ def test_a_withdrawn_document_is_no_longer_reused(processing_org: Org) -> None:
     dossier = _land_change(processing_org)
     row = dossier.documents.get(requirement="giay_chung_nhan")
     assert (row.state, row.stored_document) == (DossierDocument.State.MISSING, None)
+
+
+def test_an_anonymous_online_filing_takes_nothing_from_the_store(processing_org: Org) -> None:
+    confirm(processing_org, scanned(processing_org))
+    dossier = intake.submit_dossier(
+        submission=land_change(
+            on_paper=frozenset(), files={"don": UploadedFile("don.pdf", pdf_bytes())}
+        ),
+        channel=Channel.ONLINE,
+    )
+    row = dossier.documents.get(requirement="giay_chung_nhan")
+    assert (row.state, row.stored_document) == (DossierDocument.State.MISSING, None)
+    assert not DocumentAccess.objects.filter(purpose=DocumentAccess.Purpose.REUSE).exists()

@@ -173,7 +173,13 @@ def _store_documents(
     on_paper: frozenset[str],
     written: list[str],
 ) -> None:
-    reused = _reusable(dossier, version, set(files) | on_paper)
+    # Only where staff have seen the applicant's identity: an anonymous online filer could type
+    # anyone's number (online reuse comes with e-ID login, which proves who files).
+    reused = (
+        _reusable(dossier, version, set(files) | on_paper)
+        if dossier.channel != Channel.ONLINE
+        else {}
+    )
     rows = []
     for document in version.documents:
         code = document["code"]
