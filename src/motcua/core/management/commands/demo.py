@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -48,6 +50,11 @@ class Command(BaseCommand):
 
     def serve(self, host: str, port: int) -> None:
         import uvicorn
+
+        if "MOTCUA_PUBLIC_URL" not in os.environ:
+            # QR codes, the payment gateway's return and the national database simulator are
+            # reached at the address served, whatever port was chosen.
+            settings.PUBLIC_URL = f"http://{host}:{port}"
 
         from motcua.core.jobs import start_in_process_worker
 
