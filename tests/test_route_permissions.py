@@ -320,6 +320,13 @@ ROUTES: dict[str, Route] = {
     "my_store:file": Route(PUBLIC, args=(0,), expect=NOT_YET),
     "my_store:scan": Route(PUBLIC, args=("ttpvhcc-06688",)),  # → sign in first (302)
     "my_store:scan_status": Route(PUBLIC, args=(0,), expect=NOT_YET),
+    # The development e-ID provider (on in the matrix; tests/identity walk the code flow): a
+    # bare request names no known client (400), carries no client credentials or no token (401).
+    "dev_eid:configuration": Route(PUBLIC),
+    "dev_eid:jwks": Route(PUBLIC),
+    "dev_eid:authorize": Route(PUBLIC, expect=frozenset({400})),
+    "dev_eid:token": Route(PUBLIC, method="post", expect=frozenset({401})),
+    "dev_eid:userinfo": Route(PUBLIC, expect=frozenset({401})),
     # The national databases' simulator stands for an outside system: without its bearer
     # token, which no user holds, everyone is refused (tests/digitisation/test_national.py).
     "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),
@@ -377,6 +384,7 @@ def matrix_org(org: Org, settings: Any, tmp_path: Any) -> Org:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MOTCUA_PKI_DIR = tmp_path / "pki"
     settings.MOTCUA_VOICE_DIR = tmp_path / "voice"
+    settings.DEV_EID_PROVIDER = True
     for key, commune in [("halong", "06688"), ("baichay", "06673")]:
         dossier = dossier_services.submit_dossier(
             submission=Submission(

@@ -93,6 +93,11 @@ NATIONAL_DB_URL = os.environ.get("MOTCUA_NATIONAL_DB_URL", "")
 # which only suits the demo simulator.
 NATIONAL_DB_TOKEN = os.environ.get("MOTCUA_NATIONAL_DB_TOKEN", "")
 
+# MOTCUA_DEV_EID: serve the development e-ID provider (an OpenID Connect provider with test
+# personas, as Singapore's MockPass is for Singpass) under /dev-eid/. On in the demo (debug),
+# off in production unless enabled.
+DEV_EID_PROVIDER = env_bool("MOTCUA_DEV_EID", DEBUG)
+
 # MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
 # MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).
 # Without a host, each mail is written as a file under MOTCUA_DATA_DIR/mail instead.
@@ -146,6 +151,7 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.queueing",
     "motcua.digitisation",
+    "motcua.identity",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("motcua.digitisation.urls")),
     path("my/documents/", include("motcua.digitisation.citizen_urls")),
     path("simulators/national-db/", include("motcua.digitisation.simulator_urls")),
+    path("dev-eid/", include("motcua.identity.dev_provider_urls")),
     path("admin/", admin.site.urls),
 ]
