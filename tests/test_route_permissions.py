@@ -327,6 +327,12 @@ ROUTES: dict[str, Route] = {
     "dev_eid:authorize": Route(PUBLIC, expect=frozenset({400})),
     "dev_eid:token": Route(PUBLIC, method="post", expect=frozenset({401})),
     "dev_eid:userinfo": Route(PUBLIC, expect=frozenset({401})),
+    # Citizen login with e-ID (tests/identity/test_login.py walk it over HTTP). The matrix
+    # serves no provider to fetch the discovery document from (503); an answer without a
+    # login under way is refused (400).
+    "identity:login": Route(PUBLIC, expect=frozenset({503})),
+    "identity:callback": Route(PUBLIC, expect=frozenset({400})),
+    "identity:logout": Route(PUBLIC, method="post"),
     # The national databases' simulator stands for an outside system: without its bearer
     # token, which no user holds, everyone is refused (tests/digitisation/test_national.py).
     "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),

@@ -97,6 +97,12 @@ NATIONAL_DB_TOKEN = os.environ.get("MOTCUA_NATIONAL_DB_TOKEN", "")
 # personas, as Singapore's MockPass is for Singpass) under /dev-eid/. On in the demo (debug),
 # off in production unless enabled.
 DEV_EID_PROVIDER = env_bool("MOTCUA_DEV_EID", DEBUG)
+# MOTCUA_EID_ISSUER, MOTCUA_EID_CLIENT_ID, MOTCUA_EID_CLIENT_SECRET: the e-ID provider citizens
+# log in with (OpenID Connect; its discovery document is at ISSUER/.well-known/...). Default:
+# the development provider above, when it is on.
+EID_ISSUER = os.environ.get("MOTCUA_EID_ISSUER", "")
+EID_CLIENT_ID = os.environ.get("MOTCUA_EID_CLIENT_ID", "motcua")
+EID_CLIENT_SECRET = os.environ.get("MOTCUA_EID_CLIENT_SECRET", "")
 
 # MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
 # MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).

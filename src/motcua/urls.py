@@ -17,5 +17,6 @@ urlpatterns = [
     path("my/documents/", include("motcua.digitisation.citizen_urls")),
     path("simulators/national-db/", include("motcua.digitisation.simulator_urls")),
     path("dev-eid/", include("motcua.identity.dev_provider_urls")),
+    path("", include("motcua.identity.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,10 @@
 """A citizen's own access to their document store, by a one-time code sent to the phone or
 email they gave on their dossiers.
 
-This stands until e-ID login (VNeID through OIDC) is in place: then the verified identity
-sets the same session value and the code is no longer needed. The code is never stored in
-clear (an HMAC in the session), expires after ten minutes, allows five tries, and the answer
-to a request never says whether the number is known.
+A citizen logged in with e-ID (motcua.identity) is signed in already; the code is for those
+without an e-ID account. The code is never stored in clear (an HMAC in the session), expires
+after ten minutes, allows five tries, and the answer to a request never says whether the
+number is known.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from motcua.core.notifications import Message, Recipient, notify
 from motcua.digitisation.owners import owner_key
 from motcua.dossiers.cccd import check_cccd
 from motcua.dossiers.models import Dossier
+from motcua.identity.session import current_citizen
+from motcua.identity.session import sign_out as sign_out_citizen
 
 CODE_SECONDS = 10 * 60
 SESSION_SECONDS = 30 * 60
@@ -115,6 +117,10 @@ def code_pending(request: HttpRequest) -> bool:
 
 
 def signed_in_owner(request: HttpRequest) -> str | None:
+    """The citizen logged in with e-ID, or signed in with a code."""
+    citizen = current_citizen(request)
+    if citizen is not None and citizen.id_number:
+        return citizen.id_number
     signed_in = request.session.get(_OWNER)
     if signed_in is None or signed_in["until"] < time.time():
         return None
@@ -124,3 +130,4 @@ def signed_in_owner(request: HttpRequest) -> str | None:
 def sign_out(request: HttpRequest) -> None:
     request.session.pop(_OWNER, None)
     request.session.pop(_PENDING, None)
+    sign_out_citizen(request)

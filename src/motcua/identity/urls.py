@@ -1,0 +1,11 @@
+from django.urls import path
+
+from motcua.identity import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("login/eid/", views.login, name="login"),
+    path("login/eid/callback", views.callback, name="callback"),
+    path("logout/eid", views.logout, name="logout"),
+]
