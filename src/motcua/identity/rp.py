@@ -14,11 +14,12 @@ import base64
 import hashlib
 import secrets
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -28,6 +29,12 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
 from motcua.core.errors import MotcuaError
+
+# Authlib 1.9 announces a move of its httpx client to "httpx2", which is not on the package
+# index yet; the client works, and the notice would be printed by every process.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
+    from authlib.integrations.httpx_client import OAuth2Client
 
 LEVEL_ACR: Final = {1: "urn:vneid:level1", 2: "urn:vneid:level2"}
 ACR_LEVEL: Final = {acr: level for level, acr in LEVEL_ACR.items()}
