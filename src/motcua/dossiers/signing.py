@@ -27,9 +27,6 @@ synchronous code (``sync_to_async`` from an async view).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,6 +59,7 @@ from pyhanko.sign.validation.status import (
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from motcua.core.keyfiles import write_private_file
 from motcua.organisation.models import AGENCY_CODE_RE, Agency, Province
 
 T = TypeVar("T")
@@ -426,24 +424,10 @@ def _read(path: Path) -> _Credential | None:
 
 
 def _write(path: Path, credential: _Credential, *, exclusive: bool) -> None:
-    """Write key + certificate atomically with mode 0600 (mkstemp's mode). ``exclusive``
-    links the file into place, raising FileExistsError if another process got there first."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Key + certificate in one private file (see `write_private_file`)."""
     data = credential.key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ) + credential.certificate.public_bytes(serialization.Encoding.PEM)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if exclusive:
-            os.link(temporary, path)
-        else:
-            os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    write_private_file(path, data, exclusive=exclusive)
