@@ -327,9 +327,9 @@ ROUTES: dict[str, Route] = {
     "dev_eid:authorize": Route(PUBLIC, expect=frozenset({400})),
     "dev_eid:token": Route(PUBLIC, method="post", expect=frozenset({401})),
     "dev_eid:userinfo": Route(PUBLIC, expect=frozenset({401})),
-    # Citizen login with e-ID (tests/identity/test_login.py walk it over HTTP). The matrix
-    # serves no provider to fetch the discovery document from (503); an answer without a
-    # login under way is refused (400).
+    # Citizen login with e-ID (tests/identity/test_login.py walk it over HTTP). The matrix's
+    # provider answers nowhere (503, see `matrix_org`); an answer without a login under way
+    # is refused (400).
     "identity:login": Route(PUBLIC, expect=frozenset({503})),
     "identity:callback": Route(PUBLIC, expect=frozenset({400})),
     "identity:logout": Route(PUBLIC, method="post"),
@@ -391,6 +391,7 @@ def matrix_org(org: Org, settings: Any, tmp_path: Any) -> Org:
     settings.MOTCUA_PKI_DIR = tmp_path / "pki"
     settings.MOTCUA_VOICE_DIR = tmp_path / "voice"
     settings.DEV_EID_PROVIDER = True
+    settings.EID_ISSUER = "http://127.0.0.1:1/eid"  # nothing answers there, whatever runs here
     for key, commune in [("halong", "06688"), ("baichay", "06673")]:
         dossier = dossier_services.submit_dossier(
             submission=Submission(
