@@ -5,20 +5,16 @@ with the first scan (200) instead of making a second (201)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from motcua.core import audit
 from motcua.core.access import demand
-from motcua.core.errors import MotcuaError
-from motcua.core.schemas import responses
+from motcua.core.schemas import decode_base64, responses
 from motcua.digitisation import national, selectors, services, store
 from motcua.digitisation.models import Digitisation, DocumentAccess, StoredDocument
 from motcua.dossiers import selectors as dossier_selectors
@@ -130,19 +126,9 @@ class CccdOut(Schema):
 
 
 def _decoded(files: list[ScanFileIn]) -> list[UploadedFile]:
-    decoded = []
-    for item in files:
-        try:
-            decoded.append(
-                UploadedFile(item.name, base64.b64decode(item.content_base64, validate=True))
-            )
-        except (binascii.Error, ValueError) as error:
-            raise MotcuaError(
-                _("The file is not valid base64."),
-                code="invalid_file",
-                fields={"files": [_("The file is not valid base64.")]},
-            ) from error
-    return decoded
+    return [
+        UploadedFile(item.name, decode_base64(item.content_base64, field="files")) for item in files
+    ]
 
 
 @router.post(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -76,27 +77,38 @@ def document_for(principal: Principal, pk: int) -> StoredDocument:
 
 
 def reusable_documents(
-    owner_id: str, types: Iterable[str], *, province_code: str, on: dt.date
+    requirements: Iterable[dict[str, Any]],
+    owner_id: str,
+    *,
+    province_code: str,
+    on: dt.date,
 ) -> dict[str, StoredDocument]:
-    """The newest valid document of each of `types` in the owner's store: what a new dossier
-    attaches instead of asking for the paper again. Borderless within the province, like
-    intake itself, so not narrowed to the officer's service point."""
-    wanted = set(types)
+    """For each of a procedure's `requirements` that names the store types standing for it
+    (`accepts`), the owner's newest valid document of the first type they hold: what a new
+    dossier attaches instead of asking for the paper again, and what the counter form says it
+    will. Borderless within the province, like intake itself, so not narrowed to the
+    officer's service point."""
+    wanted = {r["code"]: r["accepts"] for r in requirements if r.get("accepts")}
     if not wanted:
         return {}
     candidates = (
         StoredDocument.objects.filter(
             owner_id=owner_id.replace(" ", ""),
             province__code=province_code,
-            document_type__in=wanted,
+            document_type__in={kind for kinds in wanted.values() for kind in kinds},
             revoked_at=None,
         )
         .filter(Q(valid_until=None) | Q(valid_until__gte=on))
         .order_by("-created_at", "-pk")
     )
-    found: dict[str, StoredDocument] = {}
+    held: dict[str, StoredDocument] = {}
     for document in candidates:
-        found.setdefault(document.document_type, document)
+        held.setdefault(document.document_type, document)
+    found = {}
+    for code, kinds in wanted.items():
+        match = next((held[kind] for kind in kinds if kind in held), None)
+        if match is not None:
+            found[code] = match
     return found
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -298,14 +299,10 @@ def _cccd_on(pdf: bytes) -> CccdCard | None:
 
 
 def _card_json(card: CccdCard) -> dict[str, str]:
+    # The card as the JSON column keeps it: ISO dates, "" for an issue date it does not give.
     return {
-        "id_number": card.id_number,
-        "old_id_number": card.old_id_number,
-        "name": card.name,
-        "birth_date": card.birth_date.isoformat(),
-        "sex": card.sex,
-        "address": card.address,
-        "issued_on": card.issued_on.isoformat() if card.issued_on else "",
+        name: value.isoformat() if isinstance(value, dt.date) else (value or "")
+        for name, value in asdict(card).items()
     }
 
 

@@ -386,17 +386,13 @@ def reusable(request: HttpRequest) -> HttpResponse:
     points = receiving_points(principal)
     matches: list[tuple[dict[str, Any], StoredDocument]] = []
     if owner_id and points:
-        wanted = [d for d in version.documents if d.get("accepts")]
         held = selectors.reusable_documents(
+            version.documents,
             owner_id,
-            {kind for d in wanted for kind in d["accepts"]},
             province_code=points[0].province.code,
             on=timezone.localdate(),
         )
-        for requirement in wanted:
-            match = next((held[k] for k in requirement["accepts"] if k in held), None)
-            if match is not None:
-                matches.append((requirement, match))
+        matches = [(d, held[d["code"]]) for d in version.documents if d["code"] in held]
         for stored in {stored.pk: stored for _r, stored in matches}.values():
             store.record_access(stored, request.user, DocumentAccess.Purpose.LOOKUP)
     return render(request, "digitisation/_reusable.html", {"matches": matches})

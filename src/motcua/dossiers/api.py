@@ -4,8 +4,6 @@ the pages. Files travel base64-encoded inside the JSON body; a retried POST with
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 from typing import Any, Literal
@@ -19,7 +17,7 @@ from motcua.core import audit
 from motcua.core.access import demand
 from motcua.core.errors import MotcuaError
 from motcua.core.ratelimits import limit_public
-from motcua.core.schemas import ErrorOut, responses
+from motcua.core.schemas import ErrorOut, decode_base64, responses
 from motcua.dossiers import printing, selectors, services
 from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.dossiers.models import Channel, Dossier
@@ -241,14 +239,7 @@ class TrackingQuery(Schema):
 def _files(files: list[FileIn]) -> dict[str, UploadedFile]:
     decoded: dict[str, UploadedFile] = {}
     for item in files:
-        try:
-            data = base64.b64decode(item.content_base64, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise MotcuaError(
-                _("The file is not valid base64."),
-                code="invalid_file",
-                fields={f"documents.{item.document}": [_("The file is not valid base64.")]},
-            ) from error
+        data = decode_base64(item.content_base64, field=f"documents.{item.document}")
         if item.document in decoded:
             raise MotcuaError(
                 _("Send one file per document."),

@@ -205,23 +205,12 @@ def _reusable(
 ) -> dict[str, StoredDocument]:
     """The store's valid copies of the documents the applicant did not hand in: asking for
     them again is prohibited (NĐ 118/2025 Đ5), so the dossier takes them."""
-    wanted = {
-        document["code"]: document["accepts"]
-        for document in version.documents
-        if document.get("accepts") and document["code"] not in handed_in
-    }
-    held = store_selectors.reusable_documents(
+    return store_selectors.reusable_documents(
+        [document for document in version.documents if document["code"] not in handed_in],
         dossier.applicant_id_number,
-        {kind for kinds in wanted.values() for kind in kinds},
         province_code=dossier.province.code,
         on=timezone.localdate(dossier.submitted_at),
     )
-    found = {}
-    for code, kinds in wanted.items():
-        match = next((held[kind] for kind in kinds if kind in held), None)
-        if match is not None:
-            found[code] = match
-    return found
 
 
 def _state_of(document: dict[str, Any], handed_in: bool) -> str:
