@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "motcua.queueing",
     "motcua.digitisation",
     "motcua.identity",
+    "motcua.credentials",
 ]
 
 MIDDLEWARE = [

@@ -18,5 +18,7 @@ urlpatterns = [
     path("simulators/national-db/", include("motcua.digitisation.simulator_urls")),
     path("dev-eid/", include("motcua.identity.dev_provider_urls")),
     path("", include("motcua.identity.urls")),
+    path("", include("motcua.credentials.urls")),
+    path("", include("motcua.credentials.verifier_urls")),
     path("admin/", admin.site.urls),
 ]

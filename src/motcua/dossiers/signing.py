@@ -120,7 +120,19 @@ def ensure_active_agencies() -> tuple[int, int]:
 
 def ca_certificate_pem() -> bytes:
     """The CA certificate, for anyone to import as a trust root in their own PDF reader."""
-    return _ca().certificate.public_bytes(serialization.Encoding.PEM)
+    return ca_certificate().public_bytes(serialization.Encoding.PEM)
+
+
+def ca_certificate() -> x509.Certificate:
+    """The provincial CA's certificate: the trust anchor of every agency's signatures."""
+    return _ca().certificate
+
+
+def agency_key(agency: Agency) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The agency's signing key and its current certificate from the CA: the same key signs
+    its PDF results, its credentials and their status lists (one key per issuing authority)."""
+    credential = _agency_credential(agency)[0]
+    return credential.key, credential.certificate
 
 
 def _outside_any_event_loop(call: Callable[[], T]) -> T:
