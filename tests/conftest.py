@@ -31,6 +31,20 @@ def on_postgres() -> bool:
 
 
 @pytest.fixture
+def eid_app_tokens(live_server, settings, tmp_path, intake_org):  # type: ignore[no-untyped-def]
+    """The development e-ID provider on the live server, and the tokens of a level-2 login of
+    Trần Thị Mai (tests/identity/dev_eid.MAI) as a citizen's app obtains them for motcua."""
+    from tests.identity.dev_eid import CLIENT_ID, CLIENT_SECRET, CLIENTS, app_tokens
+
+    settings.DEV_EID_PROVIDER = True
+    settings.PUBLIC_URL = live_server.url
+    settings.MOTCUA_PKI_DIR = tmp_path / "pki"
+    settings.DEV_EID_CLIENTS = CLIENTS
+    settings.EID_CLIENT_ID, settings.EID_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
+    return app_tokens(issuer=live_server.url + "/dev-eid")
+
+
+@pytest.fixture
 def org(db):  # type: ignore[no-untyped-def]
     from tests.org import build_org
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pypdf import PdfWriter
 
-from motcua.dossiers.intake import Applicant, Submission, UploadedFile
+from motcua.dossiers.intake import Applicant, Submission, UploadedFile, VerifiedIdentity
 from tests.catalogue_data import procedure
 
 # 022: born registered in Quảng Ninh; 0: a man born in the 1900s; 90: in 1990.
@@ -93,6 +93,17 @@ def applicant(**changes: Any) -> Applicant:
     return Applicant(**values)
 
 
+def verified(person: Applicant, level: int = 2) -> VerifiedIdentity:
+    """An e-ID login that vouches for `person` (online filing needs one)."""
+    return VerifiedIdentity(subject=f"test-{person.id_number}", level=level, applicant=person)
+
+
+def _with_identity(values: dict[str, Any]) -> Submission:
+    """The submission of `values`, logged in with e-ID as its applicant unless told otherwise."""
+    values.setdefault("identity", verified(values["applicant"]))
+    return Submission(**values)
+
+
 def certified_copy(**changes: Any) -> Submission:
     values: dict[str, Any] = {
         "procedure_code": "2.000815",
@@ -104,7 +115,7 @@ def certified_copy(**changes: Any) -> Submission:
             "ban_sao": UploadedFile("ban-sao.pdf", pdf_bytes(3)),
         },
     } | changes
-    return Submission(**values)
+    return _with_identity(values)
 
 
 def land_change(**changes: Any) -> Submission:
@@ -114,4 +125,4 @@ def land_change(**changes: Any) -> Submission:
         "data": {"so_thua": "125", "ma_xa_thua_dat": "06673"},
         "on_paper": frozenset({"don"}),
     } | changes
-    return Submission(**values)
+    return _with_identity(values)

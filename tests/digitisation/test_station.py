@@ -334,7 +334,22 @@ def test_a_withdrawn_document_is_no_longer_reused(processing_org: Org) -> None:
     assert (row.state, row.stored_document) == (DossierDocument.State.MISSING, None)
 
 
-def test_an_anonymous_online_filing_takes_nothing_from_the_store(processing_org: Org) -> None:
+def test_an_anonymous_online_filing_is_refused_and_takes_nothing(processing_org: Org) -> None:
+    confirm(processing_org, scanned(processing_org))
+    with pytest.raises(MotcuaError) as refused:
+        intake.submit_dossier(
+            submission=land_change(
+                on_paper=frozenset(),
+                files={"don": UploadedFile("don.pdf", pdf_bytes())},
+                identity=None,
+            ),
+            channel=Channel.ONLINE,
+        )
+    assert refused.value.code == "eid_level_required"
+    assert not DocumentAccess.objects.filter(purpose=DocumentAccess.Purpose.REUSE).exists()
+
+
+def test_the_verified_owner_filing_online_gets_the_store_copy(processing_org: Org) -> None:
     confirm(processing_org, scanned(processing_org))
     dossier = intake.submit_dossier(
         submission=land_change(
@@ -343,5 +358,5 @@ def test_an_anonymous_online_filing_takes_nothing_from_the_store(processing_org:
         channel=Channel.ONLINE,
     )
     row = dossier.documents.get(requirement="giay_chung_nhan")
-    assert (row.state, row.stored_document) == (DossierDocument.State.MISSING, None)
-    assert not DocumentAccess.objects.filter(purpose=DocumentAccess.Purpose.REUSE).exists()
+    assert row.state == DossierDocument.State.REUSED
+    assert DocumentAccess.objects.filter(purpose=DocumentAccess.Purpose.REUSE).exists()

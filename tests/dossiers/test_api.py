@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from motcua.core.models import AuditEntry
 from motcua.dossiers.models import Dossier
+from tests.identity.dev_eid import MAI, eid_headers
 from tests.intake_data import BIRTH_DATE, ID_NUMBER, pdf_bytes
 from tests.org import Org
 
@@ -90,8 +91,16 @@ def test_bad_input_answers_422_style_fields_and_stores_nothing(intake_org: Org) 
     assert not Dossier.objects.exists()
 
 
-def test_decision_reads_are_scoped_and_logged(intake_org: Org) -> None:
-    response = post(Client(), reverse("api:public_dossiers_create"), body())
+@pytest.mark.django_db(transaction=True)
+def test_decision_reads_are_scoped_and_logged(
+    intake_org: Org, eid_app_tokens: dict[str, str]
+) -> None:
+    response = post(
+        Client(),
+        reverse("api:public_dossiers_create"),
+        body(applicant=MAI),
+        **eid_headers(eid_app_tokens),
+    )
     assert response.status_code == 201, response.json()
     code = response.json()["code"]
     halong = staff(intake_org, "counter_halong")
@@ -118,16 +127,18 @@ def test_decision_reads_are_scoped_and_logged(intake_org: Org) -> None:
     assert illegal.json()["error"] == "stale_dossier"
 
 
-def test_online_submission_and_tracking_show_no_personal_data(intake_org: Org) -> None:
-    response = post(
-        Client(), reverse("api:public_dossiers_create"), body(), **{"Idempotency-Key": "k"}
-    )
+@pytest.mark.django_db(transaction=True)
+def test_online_submission_and_tracking_show_no_personal_data(
+    intake_org: Org, eid_app_tokens: dict[str, str]
+) -> None:
+    headers = eid_headers(eid_app_tokens) | {"Idempotency-Key": "k"}
+    response = post(Client(), reverse("api:public_dossiers_create"), body(applicant=MAI), **headers)
     assert response.status_code == 201, response.json()
     tracking = response.json()
     assert tracking["status"] == 1
-    assert tracking["applicant_initials"] == "T. T. B."
+    assert tracking["applicant_initials"] == "T. T. M."
     assert "Trần" not in str(tracking)
-    assert ID_NUMBER not in str(tracking)
+    assert MAI["id_number"] not in str(tracking)
     code = tracking["code"]
     secret = tracking["tracking_url"].split("s=")[1]
     seen = Client().get(reverse("api:public_tracking", args=[code]), {"s": secret})
@@ -135,9 +146,7 @@ def test_online_submission_and_tracking_show_no_personal_data(intake_org: Org) -
     assert seen.json()["code"] == code
     wrong = Client().get(reverse("api:public_tracking", args=[code]), {"s": "guess"})
     assert wrong.status_code == 404
-    replay = post(
-        Client(), reverse("api:public_dossiers_create"), body(), **{"Idempotency-Key": "k"}
-    )
+    replay = post(Client(), reverse("api:public_dossiers_create"), body(applicant=MAI), **headers)
     assert replay.status_code == 200
     assert replay.json()["code"] == code
 

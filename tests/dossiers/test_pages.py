@@ -11,6 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from motcua.dossiers.models import Dossier, Status
+from motcua.identity.rp import Citizen
+from tests.citizens import citizen, log_in
 from tests.intake_data import BIRTH_DATE, ID_NUMBER, pdf_bytes
 from tests.org import Org
 
@@ -28,6 +30,11 @@ def applicant_fields(**changes: str) -> dict[str, str]:
     return values | changes
 
 
+def page_citizen(**changes: Any) -> Citizen:
+    """The applicant of `applicant_fields`, as the e-ID login vouches for her."""
+    return citizen(name="Phạm Thị Cúc", address="Phường Hạ Long", gender="female", **changes)
+
+
 def token_of(page: Any) -> str:
     match = re.search(r'name="form_token" value="([^"]+)"', page.content.decode())
     assert match
@@ -35,6 +42,9 @@ def token_of(page: Any) -> str:
 
 
 def online_form(client: Client, **changes: Any) -> dict[str, Any]:
+    """The online form filled in by the applicant, logged in with e-ID (all demo procedures
+    need a login)."""
+    log_in(client, page_citizen())
     page = client.get(reverse("dossiers:apply", args=["2.000815"]))
     assert page.status_code == 200
     return {
@@ -227,6 +237,7 @@ def test_the_citizen_supplements_from_the_tracking_page(intake_org: Org) -> None
 
 def test_an_empty_online_form_names_every_missing_field_at_once(intake_org: Org) -> None:
     client = Client()
+    log_in(client, page_citizen())
     page = client.get(reverse("dossiers:apply", args=["2.000815"]))
     response = client.post(
         reverse("dossiers:apply", args=["2.000815"]), {"form_token": token_of(page)}

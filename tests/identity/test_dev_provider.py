@@ -26,14 +26,16 @@ from tests.identity.dev_eid import (
     CLIENT_ID,
     CLIENT_SECRET,
     CLIENTS,
+    ISSUER,
     REDIRECT_URI,
     Login,
+    authorize,
     basic,
     query,
+    redeem,
     verified_claims,
 )
 
-ISSUER = "http://idp.example/dev-eid"
 LEVEL1 = "urn:vneid:level1"
 LEVEL2 = "urn:vneid:level2"
 
@@ -45,27 +47,6 @@ def provider(settings: Any, tmp_path: Any, db: None) -> Any:
     settings.MOTCUA_PKI_DIR = tmp_path / "pki"
     settings.DEV_EID_CLIENTS = CLIENTS
     return settings
-
-
-def authorize(client: Client, login: Login, persona: str = "mai", **overrides: str | None) -> str:
-    """Choose `persona` on the chooser and return the code the redirect carries."""
-    response = client.post(
-        reverse("dev_eid:authorize"), login.params(**overrides) | {"persona": persona}
-    )
-    assert response.status_code == 302, response.content
-    answer = query(response["Location"])
-    assert response["Location"].startswith(REDIRECT_URI + "?")
-    assert answer["state"] == login.state
-    assert answer["iss"] == ISSUER
-    return answer["code"]
-
-
-def redeem(client: Client, login: Login, code: str, **overrides: str) -> Any:
-    return client.post(
-        reverse("dev_eid:token"),
-        login.token_form(code, **overrides),
-        HTTP_AUTHORIZATION=basic(),
-    )
 
 
 def test_discovery_names_the_endpoints_and_what_is_supported(provider: Any) -> None:

@@ -19,9 +19,10 @@ from motcua.core.errors import MotcuaError
 from motcua.core.ratelimits import limit_public
 from motcua.core.schemas import ErrorOut, decode_base64, responses
 from motcua.dossiers import printing, selectors, services
-from motcua.dossiers.intake import Applicant, Submission, UploadedFile
+from motcua.dossiers.intake import Applicant, Submission, UploadedFile, VerifiedIdentity
 from motcua.dossiers.models import Channel, Dossier
 from motcua.dossiers.points import receiving_point_for
+from motcua.identity import prefill, rp
 
 router = Router()
 public_router = Router()
@@ -60,6 +61,14 @@ class OnlineDossierIn(Schema):
     data: dict[str, Any] = Field(default_factory=dict, description="The procedure's e-form.")
     commune: str | None = Field(None, description="Code of the commune-level unit chosen.")
     files: list[FileIn] = Field(default_factory=list)
+
+
+class CitizenDossierIn(OnlineDossierIn):
+    represent: Literal["self", "organisation"] = Field(
+        "self",
+        description="`organisation`: file for the business the e-ID account acts for "
+        "(its legal representative or authorised employee).",
+    )
 
 
 class DossierIn(OnlineDossierIn):
@@ -354,35 +363,55 @@ def slip_pdf(request: HttpRequest, code: str, slip_id: int) -> HttpResponse:
     response={
         201: TrackingOut,
         200: TrackingOut,
+        400: ErrorOut,
+        403: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
+        503: ErrorOut,
     },
     url_name="public_dossiers_create",
 )
 def submit_online(
     request: HttpRequest,
-    payload: OnlineDossierIn,
+    payload: CitizenDossierIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+    eid_id_token: str | None = Header(None, alias="X-Eid-Id-Token", max_length=8000),
 ) -> Status[Dossier]:
-    """File a dossier online. It waits as "newly registered" until an officer checks it; the
-    answer's tracking URL (with its secret) is the applicant's way back to it."""
+    """File a dossier online, logged in with e-ID: the app sends the provider's access token
+    (`Authorization: Bearer …`) and ID token (`X-Eid-Id-Token`) issued to motcua's client; the
+    applicant's verified fields must be the login's, and the procedure's minimum e-ID level is
+    enforced. It waits as "newly registered" until an officer checks it; the answer's tracking
+    URL (with its secret) is the applicant's way back to it."""
     limit_public(request, "online_submission")
     key = None
     if idempotency_key:
-        # Anonymous keys share one space: bind them to the applicant so that knowing someone
-        # else's key is not enough to read their dossier.
+        # Keys share one space: bind them to the applicant so that knowing someone else's key
+        # is not enough to read their dossier.
         binding = f"{idempotency_key}:{payload.applicant.id_number}".encode()
         key = "online:" + hashlib.sha256(binding).hexdigest()
     started = timezone.now()
     dossier = services.submit_dossier(
-        submission=_submission(payload),
+        submission=_submission(payload, identity=_identity(request, payload, eid_id_token)),
         channel=Channel.ONLINE,
         key=key,
         ip=audit.client_ip(request),
     )
     return Status(_replayed(dossier, started), dossier)
+
+
+def _identity(
+    request: HttpRequest, payload: CitizenDossierIn, id_token: str | None
+) -> VerifiedIdentity | None:
+    """The e-ID login the request carries, or None (then only procedures needing no login)."""
+    scheme, _space, access_token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not access_token or not id_token:
+        return None
+    citizen = rp.citizen_from_tokens(access_token=access_token.strip(), id_token=id_token)
+    return prefill.verified_identity(
+        citizen, for_organisation=payload.represent == "organisation"
+    )
 
 
 @public_router.get(

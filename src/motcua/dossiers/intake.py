@@ -8,6 +8,8 @@ once, so the applicant corrects them in one go, and nothing is written while any
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +39,59 @@ class Applicant:
 
 
 @dataclass(frozen=True)
+class Representation:
+    """Who files for the applicant, as the e-ID provider vouches: a guardian for a child, or a
+    business's legal representative or authorised employee for the business."""
+
+    kind: str  # "guardian", "legal_representative" or "authorised_employee"
+    name: str  # the guardian's name, or the business's
+    number: str  # the guardian's personal identity number, or the business's tax code
+    detail: dict[str, str] = field(default_factory=dict)  # relationship, authorisation
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """An e-ID login behind a submission: the applicant as the provider vouches for them (the
+    fields the applicant may not change), the assurance level and who files for whom."""
+
+    subject: str
+    level: int
+    applicant: Applicant
+    representation: Representation | None = None
+
+
+def verified_values(applicant: Applicant) -> dict[str, str]:
+    """The applicant's fields an e-ID login vouches for (phone and e-mail stay their own)."""
+    return {
+        "name": applicant.name.strip(),
+        "id_number": applicant.id_number.replace(" ", ""),
+        "birth_date": applicant.birth_date.isoformat() if applicant.birth_date else "",
+        "address": applicant.address.strip(),
+    }
+
+
+def verified_hash(subject: str, level: int, values: dict[str, str]) -> str:
+    """The digest kept with an e-ID dossier: a later change of a verified field shows."""
+    text = json.dumps(
+        {"sub": subject, "level": level, **values}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def still_verified(dossier: Dossier) -> bool:
+    """The dossier's applicant fields are still those the e-ID login vouched for."""
+    values = verified_values(
+        Applicant(
+            name=dossier.applicant_name,
+            id_number=dossier.applicant_id_number,
+            address=dossier.applicant_address,
+            birth_date=dossier.applicant_birth_date,
+        )
+    )
+    return dossier.verified_hash == verified_hash(dossier.eid_subject, dossier.eid_level, values)
+
+
+@dataclass(frozen=True)
 class UploadedFile:
     name: str
     data: bytes
@@ -52,6 +107,7 @@ class Submission:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     on_paper: frozenset[str] = frozenset()
     queue_ticket: str = ""
+    identity: VerifiedIdentity | None = None
 
 
 @dataclass(frozen=True)
@@ -60,15 +116,44 @@ class CheckedFile:
     facts: FileFacts
 
 
+def required_level(version: ProcedureVersion, channel: str) -> int:
+    """The e-ID assurance level a submission of this procedure needs: its minimum online; none
+    where staff see the applicant's identity papers."""
+    return int(version.spec.get("min_eid_level", 0)) if channel == Channel.ONLINE else 0
+
+
+def check_level(version: ProcedureVersion, channel: str, identity: VerifiedIdentity | None) -> None:
+    """Refuse a submission whose e-ID login is missing or of too low a level."""
+    needed = required_level(version, channel)
+    level = identity.level if identity else 0
+    if level < needed:
+        raise MotcuaError(
+            _(
+                "This procedure can be filed online only after logging in with an e-ID of "
+                "level %(level)d."
+            )
+            % {"level": needed},
+            code="eid_level_required",
+            status=403,
+        )
+
+
 def check_submission(
-    submission: Submission, version: ProcedureVersion, channel: str
+    submission: Submission,
+    version: ProcedureVersion,
+    channel: str,
+    reusable: frozenset[str] = frozenset(),
 ) -> dict[str, CheckedFile]:
-    """Raise one MotcuaError listing every problem; return the files with their facts."""
+    """Raise one MotcuaError listing every problem; return the files with their facts.
+    `reusable`: the documents the applicant's store holds valid copies of (taken, not asked)."""
+    check_level(version, channel, submission.identity)
     found: dict[str, list[str]] = {}
     _check_applicant(submission.applicant, found)
+    if submission.identity is not None:
+        _check_verified(submission.applicant, submission.identity, found)
     for name, messages in eforms.problems(version.spec["form"], submission.data).items():
         found.setdefault(f"data.{name}" if name != "__all__" else "data", []).extend(messages)
-    files = _check_documents(submission, version, channel, found)
+    files = _check_documents(submission, version, channel, reusable, found)
     if channel == Channel.ONLINE and version.online_level == "none":
         found.setdefault("__all__", []).append(
             _("This procedure cannot be filed online: please come to a service centre.")
@@ -114,8 +199,25 @@ def _check_applicant(applicant: Applicant, found: dict[str, list[str]]) -> None:
             problem("email", _("Enter a valid email address."))
 
 
+def _check_verified(
+    applicant: Applicant, identity: VerifiedIdentity, found: dict[str, list[str]]
+) -> None:
+    """A field the e-ID provider vouched for must come back as it was sent: a changed one was
+    tampered with (the form shows them read-only)."""
+    sent = verified_values(identity.applicant)
+    for name, value in verified_values(applicant).items():
+        if value != sent[name]:
+            found.setdefault(f"applicant.{name}", []).append(
+                _("This field was verified by your e-ID login and cannot be changed.")
+            )
+
+
 def _check_documents(
-    submission: Submission, version: ProcedureVersion, channel: str, found: dict[str, list[str]]
+    submission: Submission,
+    version: ProcedureVersion,
+    channel: str,
+    reusable: frozenset[str],
+    found: dict[str, list[str]],
 ) -> dict[str, CheckedFile]:
     required = {document["code"]: document for document in version.documents}
     unknown = sorted((set(submission.files) | set(submission.on_paper)) - set(required))
@@ -139,7 +241,7 @@ def _check_documents(
     if channel == Channel.ONLINE:
         for code, document in required.items():
             needed = document["mandatory"] and "replaced_by" not in document
-            if needed and code not in submission.files:
+            if needed and code not in submission.files and code not in reusable:
                 found.setdefault(f"documents.{code}", []).append(
                     _("Attach this document (PDF, JPEG, PNG or TIFF).")
                 )

@@ -127,6 +127,13 @@ class Dossier(models.Model):
         help_text=_("When the check at receipt must be done (NQ 66.7/2025)."),
     )
     queue_ticket = models.CharField(_("queue ticket"), max_length=20, blank=True)
+    # Filed after an e-ID login: the provider's subject, the assurance level (0: no e-ID), the
+    # digest of the applicant's verified fields (intake.verified_hash) and who filed for the
+    # applicant (intake.Representation, as a dict; empty when the applicant filed).
+    eid_subject = models.CharField(_("e-ID subject"), max_length=200, blank=True)
+    eid_level = models.PositiveSmallIntegerField(_("e-ID level"), default=0)
+    verified_hash = models.CharField(max_length=64, blank=True)
+    representation = models.JSONField(_("filed by"), default=dict, blank=True)
     tracking_secret = models.CharField(max_length=32, default=new_tracking_secret, editable=False)
     # The key a retried submission repeats (Idempotency-Key, or the web form's one-time
     # token), so that it finds this dossier instead of making a second one.

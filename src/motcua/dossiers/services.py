@@ -9,6 +9,7 @@ appends an event and an audit row; slips are rendered and notifications sent aft
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,12 @@ from motcua.dossiers.intake import (
     CheckedFile,
     Submission,
     UploadedFile,
+    VerifiedIdentity,
     check_submission,
     check_supplement,
     missing_documents,
+    verified_hash,
+    verified_values,
 )
 from motcua.dossiers.models import Channel, Dossier, DossierDocument, Slip, Status
 from motcua.dossiers.numbering import next_code
@@ -76,18 +80,21 @@ def submit_dossier(
         if existing is not None:
             return existing
     version = catalogue.offered_procedure(submission.procedure_code)
-    files = check_submission(submission, version, channel)
+    province_code = _province_code(point)
+    reused = _reusable(submission, version, channel, province_code)
+    files = check_submission(submission, version, channel, frozenset(reused))
     route = routing.route(
         version=version,
         data=submission.data,
         commune_code=submission.commune_code,
         point=point,
-        province_code=_province_code(point),
+        province_code=province_code,
     )
     try:
         with files_kept_only_on_commit() as written:
             return _file(
-                submission, version, channel, route, files, actor, key, outcome, ip, written
+                submission, version, channel, route, files, reused, actor, key, outcome, ip,
+                written,
             )
     except IntegrityError:
         # A concurrent retry with the same key committed first: answer with its dossier.
@@ -108,6 +115,7 @@ def _file(
     channel: str,
     route: routing.Route,
     files: dict[str, CheckedFile],
+    reused: dict[str, StoredDocument],
     actor: Any,
     key: str | None,
     outcome: Outcome | None,
@@ -141,8 +149,9 @@ def _file(
         check_due_at=deadlines.check_due_at(channel, now, calendar_for(point.province.code)),
         queue_ticket=submission.queue_ticket,
         submission_key=key,
+        **_identity_fields(submission.identity),
     )
-    _store_documents(dossier, version, files, submission.on_paper, written)
+    _store_documents(dossier, version, files, submission.on_paper, reused, written)
     history.append_event(dossier, actor, "submitted", None, at=now)
     audit.record(
         actor=actor,
@@ -166,20 +175,30 @@ def _fee(version: ProcedureVersion, data: dict[str, Any], channel: str) -> int |
     return compute_fee(fee, pages=pages, copies=copies, online=channel == Channel.ONLINE)
 
 
+def _identity_fields(identity: VerifiedIdentity | None) -> dict[str, Any]:
+    """What an e-ID login leaves on the dossier: who vouched, at which level, the digest of the
+    verified fields, and who filed for whom."""
+    if identity is None:
+        return {}
+    representation = identity.representation
+    return {
+        "eid_subject": identity.subject,
+        "eid_level": identity.level,
+        "verified_hash": verified_hash(
+            identity.subject, identity.level, verified_values(identity.applicant)
+        ),
+        "representation": dataclasses.asdict(representation) if representation else {},
+    }
+
+
 def _store_documents(
     dossier: Dossier,
     version: ProcedureVersion,
     files: dict[str, CheckedFile],
     on_paper: frozenset[str],
+    reused: dict[str, StoredDocument],
     written: list[str],
 ) -> None:
-    # Only where staff have seen the applicant's identity: an anonymous online filer could type
-    # anyone's number (online reuse comes with e-ID login, which proves who files).
-    reused = (
-        _reusable(dossier, version, set(files) | on_paper)
-        if dossier.channel != Channel.ONLINE
-        else {}
-    )
     rows = []
     for document in version.documents:
         code = document["code"]
@@ -201,15 +220,20 @@ def _store_documents(
 
 
 def _reusable(
-    dossier: Dossier, version: ProcedureVersion, handed_in: set[str]
+    submission: Submission, version: ProcedureVersion, channel: str, province_code: str
 ) -> dict[str, StoredDocument]:
     """The store's valid copies of the documents the applicant did not hand in: asking for
-    them again is prohibited (NĐ 118/2025 Đ5), so the dossier takes them."""
+    them again is prohibited (NĐ 118/2025 Đ5), so the dossier takes them. Only where someone
+    has checked who the applicant is: staff at the counter, or an e-ID login online (an
+    anonymous filer could type anyone's number)."""
+    if channel == Channel.ONLINE and submission.identity is None:
+        return {}
+    handed_in = set(submission.files) | submission.on_paper
     return store_selectors.reusable_documents(
         [document for document in version.documents if document["code"] not in handed_in],
-        dossier.applicant_id_number,
-        province_code=dossier.province.code,
-        on=timezone.localdate(dossier.submitted_at),
+        submission.applicant.id_number.replace(" ", ""),
+        province_code=province_code,
+        on=timezone.localdate(),
     )
 
 

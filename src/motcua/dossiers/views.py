@@ -22,8 +22,11 @@ from motcua.core import audit
 from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.core.ratelimits import limit_public
+from motcua.digitisation import selectors as store_selectors
+from motcua.digitisation.models import StoredDocument
 from motcua.dossiers import (
     eforms,
+    intake,
     printing,
     processing,
     results,
@@ -35,6 +38,9 @@ from motcua.dossiers import (
 from motcua.dossiers.models import Channel, Dossier, Result, Status
 from motcua.dossiers.points import receiving_point_for, receiving_points
 from motcua.dossiers.processing_views import processing_context
+from motcua.identity import prefill
+from motcua.identity.rp import Citizen
+from motcua.identity.session import current_citizen, login_url
 from motcua.payments import selectors as payment_selectors
 from motcua.payments import services as payments
 from motcua.payments.tokens import payment_token
@@ -45,9 +51,16 @@ def _form_context(
     province_code: str,
     values: dict[str, Any],
     error: MotcuaError | None,
+    verified: dict[str, str] | None = None,
+    stored: dict[str, StoredDocument] | None = None,
 ) -> dict[str, Any]:
+    """`verified`: the applicant's fields from the e-ID login; `stored`: the valid copies in the
+    applicant's document store, by requirement, which the dossier takes instead of a file."""
     errors = error.fields if error else {}
-    sections = webforms.rows(version, values, errors, webforms.commune_choices(province_code))
+    stored = stored or {}
+    sections = webforms.rows(
+        version, values, errors, webforms.commune_choices(province_code), verified
+    )
     return {
         "version": version,
         "spec": version.spec,
@@ -60,6 +73,7 @@ def _form_context(
             {
                 **document,
                 "errors": [str(m) for m in errors.get(f"documents.{document['code']}", ())],
+                "stored": stored.get(document["code"]),
             }
             for document in version.documents
         ],
@@ -75,14 +89,28 @@ def _form_context(
 
 
 def apply(request: HttpRequest, code: str) -> HttpResponse:
-    """The citizen's online form for one procedure."""
+    """The citizen's online form for one procedure, behind an e-ID login of the procedure's
+    minimum level: the applicant's fields come from the login, locked."""
     limit_public(request, "online_submission")
     version = catalogue.offered_procedure(code)
+    citizen = current_citizen(request)
+    needed = intake.required_level(version, Channel.ONLINE)
+    if needed > (citizen.level if citizen else 0):
+        return _login_needed(request, version, needed, citizen)
     values: dict[str, Any] = {}
     error = None
     if request.method == "POST":
-        submission, values = webforms.read_submission(request, version, counter=False)
         try:
+            identity = (
+                prefill.verified_identity(
+                    citizen, for_organisation=request.POST.get("represent") == "organisation"
+                )
+                if citizen
+                else None
+            )
+            submission, values = webforms.read_submission(
+                request, version, counter=False, identity=identity
+            )
             dossier = services.submit_dossier(
                 submission=submission,
                 channel=Channel.ONLINE,
@@ -98,9 +126,59 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
                 % {"code": dossier.code},
             )
             return redirect(printing.tracking_path(dossier))
-    context = _form_context(version, settings.PROVINCE_CODE, values, error)
+    elif citizen:
+        values = {"applicant.phone": prefill.national_phone(citizen.phone)}
+    context = _form_context(
+        version,
+        settings.PROVINCE_CODE,
+        values,
+        error,
+        verified=prefill.prefilled(citizen) if citizen else None,
+        stored=_stored_copies(version, citizen),
+    )
+    context |= {"citizen": citizen, "represent": values.get("represent", "")}
+    if citizen:
+        context["guardian"] = _guardian_of(citizen)
     status = 400 if error else 200
     return render(request, "dossiers/apply.html", context, status=status)
+
+
+def _login_needed(
+    request: HttpRequest, version: ProcedureVersion, needed: int, citizen: Citizen | None
+) -> HttpResponse:
+    """The procedure needs a login (or a higher level, "step-up"): say so, offer the login at
+    the level needed, and refuse a POST, which changes nothing."""
+    return render(
+        request,
+        "dossiers/apply_login.html",
+        {
+            "version": version,
+            "needed": needed,
+            "citizen": citizen,
+            "login_url": login_url(request.path, needed),
+        },
+        status=403 if request.method == "POST" else 200,
+    )
+
+
+def _guardian_of(citizen: Citizen) -> intake.Representation | MotcuaError | None:
+    """Who files for a child, or why nobody can."""
+    try:
+        return prefill.guardian_representation(citizen)
+    except MotcuaError as problem:
+        return problem
+
+
+def _stored_copies(version: ProcedureVersion, citizen: Citizen | None) -> dict[str, StoredDocument]:
+    """Online, the store's copies are offered only to their owner, logged in with e-ID."""
+    if citizen is None:
+        return {}
+    return store_selectors.reusable_documents(
+        version.documents,
+        citizen.id_number,
+        province_code=settings.PROVINCE_CODE,
+        on=timezone.localdate(),
+    )
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -316,6 +394,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "dossiers/detail.html",
         {
             "dossier": dossier,
+            "verified": bool(dossier.eid_level) and intake.still_verified(dossier),
             "data_rows": [
                 (field.title, dossier.data[field.name])
                 for field in eforms.form_fields(dossier.version.spec["form"])

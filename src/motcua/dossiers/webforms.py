@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from motcua.catalogue.models import ProcedureVersion
 from motcua.core.errors import MotcuaError
 from motcua.dossiers import eforms
-from motcua.dossiers.intake import Applicant, Submission, UploadedFile
+from motcua.dossiers.intake import Applicant, Submission, UploadedFile, VerifiedIdentity
 from motcua.organisation.models import Commune
 
 TOKEN_SALT = "motcua.dossiers.form-token"  # noqa: S105  (a signing salt, not a secret)
@@ -54,6 +54,7 @@ class Row:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    verified: bool = False  # vouched for by the e-ID login: shown read-only
 
 
 def new_token() -> str:
@@ -80,21 +81,25 @@ def rows(
     values: dict[str, Any],
     errors: dict[str, list[str]],
     communes: tuple[tuple[str, str], ...],
+    verified: dict[str, str] | None = None,
 ) -> dict[str, list[Row]]:
-    """The rows of the three sections: applicant, the procedure's data, the commune."""
+    """The rows of the three sections: applicant, the procedure's data, the commune.
+    `verified`: the applicant's fields from the e-ID login, which replace what was typed."""
 
     def errs(name: str) -> tuple[str, ...]:
         return tuple(str(message) for message in errors.get(name, ()))
 
+    verified = verified or {}
     applicant = [
         Row(
             f"applicant.{name}",
             str(label),
             kind,
             required,
-            values.get(f"applicant.{name}", ""),
+            verified.get(name, values.get(f"applicant.{name}", "")),
             errs(f"applicant.{name}"),
             max_length=length,
+            verified=name in verified,
         )
         for name, label, kind, required, length in APPLICANT_FIELDS
     ]
@@ -147,9 +152,14 @@ def _date_or_none(text: str) -> dt.date | None:
 
 
 def read_submission(
-    request: HttpRequest, version: ProcedureVersion, *, counter: bool
+    request: HttpRequest,
+    version: ProcedureVersion,
+    *,
+    counter: bool,
+    identity: VerifiedIdentity | None = None,
 ) -> tuple[Submission, dict[str, Any]]:
-    """The submission a POST carries, and the typed values to show again on error."""
+    """The submission a POST carries, and the typed values to show again on error.
+    `identity`: the e-ID login's, against which the intake checks the applicant's fields."""
     post = request.POST
     values = {key: post.get(key, "") for key in post if key != "csrfmiddlewaretoken"}
     raw_data = {key[5:]: value for key, value in values.items() if key.startswith("data.")}
@@ -171,6 +181,7 @@ def read_submission(
         files=files,
         on_paper=on_paper,
         queue_ticket=post.get("queue_ticket", "").strip(),
+        identity=identity,
     )
     return submission, values
 

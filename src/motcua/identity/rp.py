@@ -10,7 +10,6 @@ userinfo, whose ``sub`` must be the ID token's.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 import time
@@ -28,6 +27,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
+from motcua.core.b64url import b64url
 from motcua.core.errors import MotcuaError
 
 # Authlib 1.9 announces a move of its httpx client to "httpx2", which is not on the package
@@ -169,20 +169,37 @@ def finish(request: HttpRequest) -> tuple[Citizen, str]:
     if answer.get("iss", config.issuer) != config.issuer:  # RFC 9207
         raise _failed(_("The login answer came from another e-ID provider."))
     tokens = _tokens(config, endpoints, answer.get("code", ""), flow["verifier"])
-    claims = _id_token_claims(config, endpoints, tokens, flow["nonce"])
-    level = ACR_LEVEL.get(str(claims.get("acr", "")), 0)
-    if level < flow["level"]:
+    citizen = _verified_citizen(config, endpoints, tokens, flow["nonce"])
+    if citizen.level < flow["level"]:
         raise _failed(
             _("This service needs an e-ID of level %(level)s; the account used is not.")
             % {"level": flow["level"]}
         )
+    return citizen, str(flow["next"])
+
+
+def citizen_from_tokens(*, access_token: str, id_token: str) -> Citizen:
+    """The citizen of tokens an app obtained from the e-ID provider for motcua's client (the
+    public API's online filing): the ID token must be ours (issuer, audience, expiry) and bound
+    to the access token (``at_hash``); the app checked the login's nonce itself."""
+    config = provider()
+    endpoints = metadata(config.issuer)
+    return _verified_citizen(
+        config, endpoints, {"access_token": access_token, "id_token": id_token}, None
+    )
+
+
+def _verified_citizen(
+    config: Provider, endpoints: dict[str, Any], tokens: Any, nonce: str | None
+) -> Citizen:
+    claims = _id_token_claims(config, endpoints, tokens, nonce)
     info = _get_json(
         endpoints["userinfo_endpoint"],
         headers={"Authorization": f"Bearer {tokens['access_token']}"},
     )
     if info.get("sub") != claims["sub"]:
         raise _failed(_("The e-ID provider's answers do not agree."))
-    return _citizen(info, level), str(flow["next"])
+    return _citizen(info, ACR_LEVEL.get(str(claims.get("acr", "")), 0))
 
 
 def _tokens(config: Provider, endpoints: dict[str, Any], code: str, verifier: str) -> Any:
@@ -205,23 +222,25 @@ def _tokens(config: Provider, endpoints: dict[str, Any], code: str, verifier: st
 
 
 def _id_token_claims(
-    config: Provider, endpoints: dict[str, Any], tokens: Any, nonce: str
+    config: Provider, endpoints: dict[str, Any], tokens: Any, nonce: str | None
 ) -> dict[str, Any]:
     keys = KeySet.import_key_set(cast(KeySetSerialization, _get_json(endpoints["jwks_uri"])))
+    registry: dict[str, Any] = {
+        "iss": {"essential": True, "value": config.issuer},
+        "aud": {"essential": True, "value": config.client_id},
+        "sub": {"essential": True},
+        "exp": {"essential": True},
+    }
+    if nonce is not None:
+        registry["nonce"] = {"essential": True, "value": nonce}
     try:
         token = jwt.decode(tokens["id_token"], keys, algorithms=["ES256"])
-        jwt.JWTClaimsRegistry(
-            iss={"essential": True, "value": config.issuer},
-            aud={"essential": True, "value": config.client_id},
-            nonce={"essential": True, "value": nonce},
-            sub={"essential": True},
-            exp={"essential": True},
-        ).validate(token.claims)
+        jwt.JWTClaimsRegistry(**registry).validate(token.claims)
     except (JoseError, KeyError, ValueError) as error:
         raise _failed(_("The e-ID provider's identity token is not valid.")) from error
     claims = dict(token.claims)
     expected = hashlib.sha256(str(tokens["access_token"]).encode()).digest()[:16]
-    if claims.get("at_hash") != base64.urlsafe_b64encode(expected).rstrip(b"=").decode():
+    if claims.get("at_hash") != b64url(expected):
         raise _failed(_("The e-ID provider's identity token is not valid."))
     return claims
 

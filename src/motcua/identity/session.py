@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from typing import Final
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from motcua.identity.rp import Citizen
 
@@ -28,6 +30,11 @@ def current_citizen(request: HttpRequest) -> Citizen | None:
     if stored is None or stored["until"] < time.time():
         return None
     return Citizen(**stored["claims"])
+
+
+def login_url(next_url: str, level: int = 1) -> str:
+    """The e-ID login of at least `level`, coming back to `next_url`."""
+    return f"{reverse('identity:login')}?{urlencode({'level': level, 'next': next_url})}"
 
 
 def sign_out(request: HttpRequest) -> None:

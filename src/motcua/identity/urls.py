@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/eid/", views.login, name="login"),
     path("login/eid/callback", views.callback, name="callback"),
     path("logout/eid", views.logout, name="logout"),
+    path("my/data-access/", views.my_data_access, name="data_access"),
 ]

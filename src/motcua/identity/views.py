@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from motcua.core import audit
 from motcua.core.errors import MotcuaError
 from motcua.core.ratelimits import limit_public
-from motcua.identity import rp, session
+from motcua.identity import data_access, rp, session
+
+# The claims motcua keeps from a login, in the words the citizen's log uses.
+CLAIM_LABELS: Final = {
+    "name": gettext_lazy("Full name"),
+    "id_number": gettext_lazy("Personal identity number"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "gender": gettext_lazy("Sex"),
+    "address": gettext_lazy("Place of residence"),
+    "phone": gettext_lazy("Phone"),
+    "guardian": gettext_lazy("Guardian"),
+    "organisation": gettext_lazy("Business you act for"),
+}
 
 
 def _next(request: HttpRequest, value: str) -> str:
@@ -40,8 +56,40 @@ def callback(request: HttpRequest) -> HttpResponse:
         return render(
             request, "identity/login_failed.html", {"problem": problem}, status=problem.status
         )
+    _log_claims_read(request, citizen)
     session.sign_in(request, citizen)
     return redirect(next_url)
+
+
+def _log_claims_read(request: HttpRequest, citizen: rp.Citizen) -> None:
+    """Reading the provider's claims is a read of personal data: logged, for the citizen too
+    (data_access)."""
+    fields = [
+        str(label)
+        for name, label in CLAIM_LABELS.items()
+        if getattr(citizen, name) not in ("", None)
+    ]
+    audit.record(
+        actor=None,
+        action=data_access.CLAIMS_READ,
+        object_type=data_access.CITIZEN_OBJECT,
+        object_id=citizen.id_number,
+        object_repr=citizen.name,
+        new={"fields": fields, "level": citizen.level},
+        ip=audit.client_ip(request),
+    )
+
+
+def my_data_access(request: HttpRequest) -> HttpResponse:
+    """The logged-in citizen's log of who read their personal data."""
+    citizen = session.current_citizen(request)
+    if citizen is None:
+        return redirect(session.login_url(request.path))
+    return render(
+        request,
+        "identity/data_access.html",
+        {"citizen": citizen, "reads": data_access.reads_of(citizen.id_number)},
+    )
 
 
 @require_POST

@@ -3,7 +3,6 @@ the provider's writes (`DevEidGrant`), one short transaction each."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import secrets
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from joserfc import jwt
 
+from motcua.core.b64url import b64url
 from motcua.identity.dev_provider.authorization import AuthorizationRequest, issuer
 from motcua.identity.dev_provider.clients import Client
 from motcua.identity.dev_provider.keys import ALGORITHM, signing_key
@@ -59,17 +59,13 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def s256(verifier: str) -> str:
-    return _b64(hashlib.sha256(verifier.encode("ascii")).digest())
+    return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
 def at_hash(access_token: str) -> str:
     """OpenID Connect Core §3.1.3.6: the left half of the SHA-256 of the token."""
-    return _b64(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
+    return b64url(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
 
 
 @transaction.atomic
