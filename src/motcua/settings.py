@@ -104,6 +104,14 @@ EID_ISSUER = os.environ.get("MOTCUA_EID_ISSUER", "")
 EID_CLIENT_ID = os.environ.get("MOTCUA_EID_CLIENT_ID", "motcua")
 EID_CLIENT_SECRET = os.environ.get("MOTCUA_EID_CLIENT_SECRET", "")
 
+# Verifiable credentials of results (SD-JWT VC). MOTCUA_CREDENTIAL_VALIDITY_DAYS: how long one
+# is valid (five years by default; revocation ends it sooner). MOTCUA_CREDENTIAL_TRUSTED_CAS
+# (PEM file paths) and MOTCUA_CREDENTIAL_TRUSTED_ISSUERS (issuer URLs), comma-separated: other
+# provinces whose credentials and seals the verifier accepts, beside this deployment's own.
+CREDENTIAL_VALIDITY_DAYS = int(os.environ.get("MOTCUA_CREDENTIAL_VALIDITY_DAYS", "1826"))
+CREDENTIAL_TRUSTED_CAS = env_list("MOTCUA_CREDENTIAL_TRUSTED_CAS", [])
+CREDENTIAL_TRUSTED_ISSUERS = env_list("MOTCUA_CREDENTIAL_TRUSTED_ISSUERS", [])
+
 # MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
 # MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).
 # Without a host, each mail is written as a file under MOTCUA_DATA_DIR/mail instead.

@@ -25,6 +25,9 @@ APP_PERMISSION = {
     "queueing": "organisation.manage",
     # The document store is personal data: read (never edited) by those who read the audit log.
     "digitisation": "audit.view",
+    # Issued credentials are revoked or suspended by those who sign results, in their
+    # jurisdiction; nothing else of them is edited.
+    "credentials": "dossier.approve",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {
