@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from motcua.catalogue.api import router as catalogue_router
 from motcua.core.api import router as core_router
 from motcua.core.errors import MotcuaError
+from motcua.credentials.api import router as credentials_router
 from motcua.digitisation.api import router as digitisation_router
 from motcua.dossiers.api import public_router as public_dossier_router
 from motcua.dossiers.api import router as dossier_router
@@ -79,3 +80,4 @@ api.add_router("/public", public_dossier_router, tags=["public"])
 api.add_router("/public", public_processing_router, tags=["public"])
 api.add_router("/queue", queue_router, tags=["queue"])
 api.add_router("/digitisation", digitisation_router, tags=["digitisation"])
+api.add_router("/credentials", credentials_router, tags=["credentials"])

@@ -13,7 +13,8 @@ date on the right), the title centred, the "Căn cứ" lines, the body, "Nơi nh
 left and the signature block at the bottom right. The signature block is text only ("(Đã ký số)")
 and the rendered PDF has no signature field: the PAdES signer adds its own, invisible, in an
 incremental update. A QR code and the printed address lead to the page where anyone checks the
-result and its signature.
+result and its signature. A granted result that carries a verifiable credential also prints
+that credential's compact seal as a second QR code, whose signature checks even offline.
 
 Like :mod:`motcua.dossiers.slips`, this module is pure (a value in, HTML or PDF bytes out), fetches
 nothing while rendering, and prints legal Vietnamese that never goes through Django i18n.
@@ -63,6 +64,10 @@ class ResultDocument:
     signer_title: str  # e.g. "GIÁM ĐỐC", or "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH" on two lines
     signer_name: str
     verify_url: str  # where anyone checks the result and its signature
+    # The compact seal of the result's credential (motcua.credentials.seal), printed as a second
+    # QR code that checks offline, and the page where anyone checks it; "" without a credential.
+    seal: str = ""
+    seal_check_url: str = ""
 
     def __post_init__(self) -> None:
         # A model's TextChoices member is welcome; keep its plain value.
@@ -80,6 +85,8 @@ class ResultDocument:
             raise ValueError("a refusal needs at least one of its reasons")
         if not self.verify_url:
             raise ValueError("a result document needs verify_url")
+        if self.seal and not self.seal_check_url:
+            raise ValueError("a sealed result document needs seal_check_url")
 
     @property
     def heading(self) -> str:
@@ -124,6 +131,7 @@ def _context(doc: ResultDocument) -> dict[str, Any]:
         "date_line": f"{doc.place}, {format_date_line(doc.issued_at)}",
         "birth_date": birth_date,
         "qr_data_uri": qr_data_uri(doc.verify_url),
+        "seal_qr_data_uri": qr_data_uri(doc.seal) if doc.seal else "",
     }
 
 

@@ -1,6 +1,7 @@
 """Result documents: laid out from the dossier, rendered, PAdES-signed with the issuing agency's
 key (after the approval commits: signing is slow next to a request) and checked by anyone at
-the result's verification address."""
+the result's verification address. A granted result gets its verifiable credential at the same
+time, and the PDF carries the credential's compact seal."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from motcua.core.errors import NotFound
 from motcua.core.events import publish
+from motcua.credentials import issuance, seal
 from motcua.dossiers import eforms, resultdoc, signing
 from motcua.dossiers.models import Result
 
@@ -26,7 +28,12 @@ def verify_url(result: Result) -> str:
     )
 
 
-def layout(result: Result) -> resultdoc.ResultDocument:
+def seal_check_url() -> str:
+    """The public page where anyone checks a seal (or a credential) by hand."""
+    return settings.PUBLIC_URL + reverse("verifier:verify")
+
+
+def layout(result: Result, *, result_seal: str = "") -> resultdoc.ResultDocument:
     dossier = result.dossier
     agency = result.agency
     signer = result.approved_by
@@ -55,6 +62,8 @@ def layout(result: Result) -> resultdoc.ResultDocument:
         signer_title=SIGNER_TITLES.get(agency.kind, "THỦ TRƯỞNG CƠ QUAN"),
         signer_name=(signer.get_full_name() or signer.get_username()) if signer else "",
         verify_url=verify_url(result),
+        seal=result_seal,
+        seal_check_url=seal_check_url() if result_seal else "",
     )
 
 
@@ -70,7 +79,10 @@ def sign_result(result_id: int) -> None:
     ).get(pk=result_id)
     if result.signed_at is not None:
         return
-    document = layout(result)
+    # Before rendering: the seal carries the credential's status entry. Both are idempotent, so
+    # a retried job prints the same entry; only the run that stores its PDF below counts.
+    credential = issuance.prepare_credential(result)
+    document = layout(result, result_seal=seal.make_seal(credential) if credential else "")
     pdf = signing.sign_pdf(
         resultdoc.render_result_pdf(document),
         agency=result.agency,
