@@ -171,7 +171,11 @@ ROUTES: dict[str, Route] = {
         body={"decision": "refuse", "items": ["Không thuộc thẩm quyền"]},
     ),
     "api:dossier_slip_pdf": Route("dossier.view", objects="slip"),
-    "api:public_dossiers_create": Route(PUBLIC, method="post", body=ONLINE_BODY),
+    # Online filing needs an e-ID login (tests/identity/test_api_filing.py files with one):
+    # without the login's tokens everyone is refused (403).
+    "api:public_dossiers_create": Route(
+        PUBLIC, method="post", body=ONLINE_BODY, expect=frozenset({403})
+    ),
     "api:public_tracking": Route(PUBLIC, args=("x",), query="s=y", expect=frozenset({404})),
     # Processing. The matrix's dossiers wait for a supplement at receipt, so every processing
     # action is an illegal transition (409, or a page's redirect with the reason) for those
@@ -333,6 +337,27 @@ ROUTES: dict[str, Route] = {
     "identity:login": Route(PUBLIC, expect=frozenset({503})),
     "identity:callback": Route(PUBLIC, expect=frozenset({400})),
     "identity:logout": Route(PUBLIC, method="post"),
+    # The citizen's pages need an e-ID login: everyone else is sent to it (302).
+    "identity:data_access": Route(PUBLIC),
+    "credentials:wallet": Route(PUBLIC),
+    "credentials:offer": Route(PUBLIC, method="post", args=(1,)),
+    # The credential issuer (OpenID4VCI; tests/credentials walk it with a test wallet): its
+    # metadata, keys and type descriptions are public; a bare token request lacks its grant
+    # (400), the credential and notification endpoints their access token (401); the status
+    # list of an agency that issued nothing does not exist (404).
+    "credentials:issuer_metadata": Route(PUBLIC),
+    "credentials:authorization_server_metadata": Route(PUBLIC),
+    "credentials:jwt_vc_issuer_metadata": Route(PUBLIC),
+    "credentials:jwks": Route(PUBLIC),
+    "credentials:type_metadata": Route(PUBLIC, args=("birth_certificate",)),
+    "credentials:status_list": Route(PUBLIC, args=("000.00.00.H22", 1), expect=frozenset({404})),
+    "credentials:token": Route(PUBLIC, method="post", expect=frozenset({400})),
+    "credentials:nonce": Route(PUBLIC, method="post"),
+    "credentials:credential": Route(PUBLIC, method="post", expect=frozenset({401})),
+    "credentials:notification": Route(PUBLIC, method="post", expect=frozenset({401})),
+    # Anyone checks a credential or a result's seal (tests/credentials/test_verifier_*).
+    "verifier:verify": Route(PUBLIC),
+    "api:credentials_verify": Route(PUBLIC, method="post", body={"credential": "x"}),
     # The national databases' simulator stands for an outside system: without its bearer
     # token, which no user holds, everyone is refused (tests/digitisation/test_national.py).
     "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),
@@ -559,7 +584,9 @@ def test_routes_without_objects(matrix_org: Org, user_key: str) -> None:
             expected = route.expect or {200, 201, 302}
             assert response.status_code in expected, (name, user_key, response.status_code)
             if response.status_code == 302:
-                assert reverse("core:login") not in response["Location"], (name, user_key)
+                # Not the staff login (the citizen's pages send to the e-ID login instead).
+                staff_login = reverse("core:login") + "?"
+                assert not response["Location"].startswith(staff_login), (name, user_key)
             if route.lists:
                 assert_list_scoped(org, name, route.lists, user_key, response)
         else:

@@ -22,8 +22,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def served(live_server: Any, settings: Any, intake_org: Org) -> str:
-    settings.PUBLIC_URL = live_server.url  # QR codes and the gateway's return address
+def served(live_server: Any, settings: Any, intake_org: Org, tmp_path: Path) -> str:
+    settings.PUBLIC_URL = live_server.url  # QR codes, the gateway's and e-ID's return address
+    settings.DEV_EID_PROVIDER = True  # online filing needs an e-ID login
+    settings.MOTCUA_PKI_DIR = tmp_path / "pki"
     ARTIFACTS.mkdir(exist_ok=True)
     return str(live_server.url)
 
@@ -63,15 +65,17 @@ def test_online_certified_copy_and_counter_land_change(
     scan = tmp_path / "ban-sao.pdf"
     scan.write_bytes(pdf_bytes(3))
 
-    # The citizen: from the public catalogue to the online form.
+    # The citizen: from the public catalogue to the online form, through the e-ID login.
     page.goto(f"{served}/procedures/2.000815/")
     page.get_by_role("link", name="Nộp trực tuyến").click()
+    page.get_by_role("link", name="Đăng nhập bằng định danh điện tử").click()
+    page.get_by_role("button", name="Đăng nhập là Trần Thị Mai").click()
+    expect(page.get_by_label("Họ, chữ đệm và tên")).to_have_value("Trần Thị Mai")
     page.get_by_role("button", name="Nộp hồ sơ").click()  # empty: the summary gets the focus
     expect(page.locator("#form-errors")).to_be_focused()
     page.locator("#form-errors").get_by_role("link").first.click()
-    expect(page.get_by_label("Họ, chữ đệm và tên")).to_be_focused()
+    expect(page.locator(":focus")).to_have_attribute("name", re.compile(r"^(data\.|commune)"))
     errors.clear()  # Chromium logs the deliberate 400 answer of the empty form
-    fill_applicant(page, "Nguyễn Thị Mai")
     page.get_by_label("Đơn vị hành chính cấp xã có thẩm quyền giải quyết").select_option("06688")
     page.get_by_label("Tên giấy tờ").fill("Bằng tốt nghiệp đại học")
     page.get_by_label("Số trang").fill("3")
