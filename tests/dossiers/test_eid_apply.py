@@ -83,6 +83,7 @@ def test_an_expired_business_authorisation_cannot_file_for_the_business(intake_o
     response = client.post(reverse("dossiers:apply", args=["2.000815"]), form)
     assert response.status_code == 400
     assert "Vịnh Xanh" in response.content.decode()  # the refusal names the business
+    assert 'value="Giấy khai sinh"' in response.content.decode()  # what was typed stays
     assert not Dossier.objects.exists()
 
 

@@ -3,6 +3,7 @@ list, counter form and dossier page. Every page calls the same services as the A
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +101,17 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     values: dict[str, Any] = {}
     error = None
     if request.method == "POST":
+        submission, values = webforms.read_submission(request, version, counter=False)
         try:
             identity = (
                 prefill.verified_identity(
-                    citizen, for_organisation=request.POST.get("represent") == "organisation"
+                    citizen, for_organisation=values.get("represent") == "organisation"
                 )
                 if citizen
                 else None
             )
-            submission, values = webforms.read_submission(
-                request, version, counter=False, identity=identity
-            )
             dossier = services.submit_dossier(
-                submission=submission,
+                submission=dataclasses.replace(submission, identity=identity),
                 channel=Channel.ONLINE,
                 key=webforms.submission_key(request, submission.applicant.id_number),
                 ip=audit.client_ip(request),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from motcua.catalogue.models import ProcedureVersion
 from motcua.core.errors import MotcuaError
 from motcua.dossiers import eforms
-from motcua.dossiers.intake import Applicant, Submission, UploadedFile, VerifiedIdentity
+from motcua.dossiers.intake import Applicant, Submission, UploadedFile
 from motcua.organisation.models import Commune
 
 TOKEN_SALT = "motcua.dossiers.form-token"  # noqa: S105  (a signing salt, not a secret)
@@ -152,14 +152,9 @@ def _date_or_none(text: str) -> dt.date | None:
 
 
 def read_submission(
-    request: HttpRequest,
-    version: ProcedureVersion,
-    *,
-    counter: bool,
-    identity: VerifiedIdentity | None = None,
+    request: HttpRequest, version: ProcedureVersion, *, counter: bool
 ) -> tuple[Submission, dict[str, Any]]:
-    """The submission a POST carries, and the typed values to show again on error.
-    `identity`: the e-ID login's, against which the intake checks the applicant's fields."""
+    """The submission a POST carries, and the typed values to show again on error."""
     post = request.POST
     values = {key: post.get(key, "") for key in post if key != "csrfmiddlewaretoken"}
     raw_data = {key[5:]: value for key, value in values.items() if key.startswith("data.")}
@@ -181,7 +176,6 @@ def read_submission(
         files=files,
         on_paper=on_paper,
         queue_ticket=post.get("queue_ticket", "").strip(),
-        identity=identity,
     )
     return submission, values
 
