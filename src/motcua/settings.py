@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "motcua.digitisation",
     "motcua.identity",
     "motcua.credentials",
+    "motcua.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from motcua.core.events import publish
 from motcua.core.notifications import Message, Recipient, notify
 from motcua.dossiers import printing
 from motcua.dossiers.models import Dossier, Status, Task
+from motcua.monitoring import tracking
 from motcua.organisation.models import RoleMembership
 from motcua.workcalendar.selectors import calendar_for
 
@@ -41,11 +42,13 @@ class Flagged:
 def flag_deadlines(now: dt.datetime | None = None) -> Flagged:
     now = now or timezone.now()
     late_now = Q(status__in=HELD, due_at__lt=now)
-    cleared = (
-        Dossier.objects.exclude(overdue_since=None).exclude(late_now).update(overdue_since=None)
+    no_longer = list(
+        Dossier.objects.exclude(overdue_since=None).exclude(late_now).values_list("pk", flat=True)
     )
+    cleared = Dossier.objects.filter(pk__in=no_longer).update(overdue_since=None)
     overdue = list(Dossier.objects.filter(late_now, overdue_since=None).select_related("province"))
     Dossier.objects.filter(pk__in=[d.pk for d in overdue]).update(overdue_since=now)
+    tracking.track_many([*no_longer, *(d.pk for d in overdue)])
     soon = []
     for code in (
         Dossier.objects.filter(status__in=HELD).values_list("province__code", flat=True).distinct()

@@ -12,6 +12,7 @@ from motcua.core.access import staff_user
 from motcua.core.jobs import enqueue_on_commit
 from motcua.dossiers import tasks
 from motcua.dossiers.models import Dossier, DossierEvent, Slip
+from motcua.monitoring import tracking
 from motcua.organisation.models import Agency
 
 
@@ -24,9 +25,10 @@ def append_event(
     at: dt.datetime | None = None,
     note: str = "",
 ) -> DossierEvent:
-    """Events are appended, never edited: `before` → the dossier's status now."""
+    """Events are appended, never edited: `before` → the dossier's status now. Call it once the
+    dossier's new state is saved: the monitoring rollups are brought up to date from it."""
     staff = staff_user(actor)
-    return DossierEvent.objects.create(
+    event = DossierEvent.objects.create(
         dossier=dossier,
         at=at or timezone.now(),
         actor=staff,
@@ -36,6 +38,8 @@ def append_event(
         to_status=dossier.status,
         note=note,
     )
+    tracking.track(dossier.pk)
+    return event
 
 
 def issue_slip(

@@ -649,8 +649,9 @@ def return_result(
     dossier.overdue_since = None
     before = dossier.status
     dossier.status = Status.RETURNED
-    _save(dossier, actor, "returned", before, str(ReturnMethod(method).label))
+    # Evaluated before the state is saved, so the rollups count the evaluation with the return.
     evaluation.evaluate(dossier, calendar, now)
+    _save(dossier, actor, "returned", before, str(ReturnMethod(method).label))
     _audit(actor, "return", dossier, ip, method=method, timeliness=dossier.timeliness)
     return dossier
 

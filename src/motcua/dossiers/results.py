@@ -18,6 +18,7 @@ from motcua.core.events import publish
 from motcua.credentials import issuance, seal
 from motcua.dossiers import eforms, resultdoc, signing
 from motcua.dossiers.models import Result
+from motcua.monitoring import tracking
 
 SIGNER_TITLES = {"peoples_committee": "CHỦ TỊCH", "department": "GIÁM ĐỐC"}
 
@@ -98,6 +99,7 @@ def sign_result(result_id: int) -> None:
         locked.sha256 = hashlib.sha256(pdf).hexdigest()
         locked.signed_at = timezone.now()
         locked.save()
+        tracking.track(locked.dossier_id)
         publish(
             f"service_point.{result.dossier.receiving_point_id}",
             "result.signed",

@@ -65,6 +65,19 @@ DEFAULT_ROLES: list[dict[str, object]] = [
         "description": "Runs a service centre: counters, staff on duty, service quality.",
     },
     {
+        "code": "commune_leader",
+        "name": "Lãnh đạo UBND xã",
+        "scope_kind": ScopeKind.COMMUNE,
+        "permissions": [
+            "organisation.view",
+            "calendar.view",
+            "dossier.view",
+            "document.view",
+            "monitoring.view",
+        ],
+        "description": "Leads a commune: its service quality, agencies, centre and officers.",
+    },
+    {
         "code": "provincial_monitor",
         "name": "Giám sát cấp tỉnh",
         "scope_kind": ScopeKind.PROVINCE,

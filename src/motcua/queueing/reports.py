@@ -300,6 +300,38 @@ def _grouped(
     return merged
 
 
+def sources(
+    point_ids: list[int] | None, start: dt.date, end: dt.date, today: dt.date
+) -> tuple[QuerySet[DailyQueueStat], QuerySet[Ticket]]:
+    """What the figures of the local days `start`..`end` are read from: the closing rows of
+    the closed days, the tickets of the others (None: every service point)."""
+    closed = sorted(
+        DailyQueueStat.objects.filter(day__gte=start, day__lte=end, day__lt=today)
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by()
+    )
+    stats = DailyQueueStat.objects.filter(day__in=closed)
+    tickets = Ticket.objects.filter(day__gte=start, day__lte=end).exclude(day__in=closed)
+    if point_ids is not None:
+        stats = stats.filter(service_point__in=point_ids)
+        tickets = tickets.filter(service_point__in=point_ids)
+    return stats, tickets
+
+
+def grouped_figures(
+    point_ids: list[int] | None,
+    start: dt.date,
+    end: dt.date,
+    keys: tuple[str, ...],
+    *,
+    today: dt.date,
+) -> dict[tuple[Any, ...], Figures]:
+    """The figures per `keys` (service_point, service, officer, day) of the service points
+    (None: all of them) over the local days `start`..`end`."""
+    return _grouped(*sources(point_ids, start, end, today), keys)
+
+
 def report(
     principal: Principal,
     start: dt.date,
@@ -321,17 +353,7 @@ def report(
         points = list(selectors.points_for(principal).order_by("kind", "name"))
     by_id = {point.pk: point for point in points}
     place = {point.pk: index for index, point in enumerate(points)}
-    closed = sorted(
-        day
-        for day in DailyQueueStat.objects.filter(day__gte=start, day__lte=end, day__lt=today)
-        .values_list("day", flat=True)
-        .distinct()
-        .order_by()
-    )
-    stats = DailyQueueStat.objects.filter(service_point__in=list(by_id), day__in=closed)
-    tickets = Ticket.objects.filter(
-        service_point__in=list(by_id), day__gte=start, day__lte=end
-    ).exclude(day__in=closed)
+    stats, tickets = sources(list(by_id), start, end, today)
     live_days = tuple(sorted(set(tickets.values_list("day", flat=True).distinct().order_by())))
 
     per_day = _grouped(stats, tickets, ("day", "service_point"))

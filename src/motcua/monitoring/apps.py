@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    name = "motcua.monitoring"
+    verbose_name = _("Service-quality monitoring")
+
+    def ready(self) -> None:
+        from motcua.monitoring import receivers, topics
+
+        receivers.connect()
+        topics.register()
