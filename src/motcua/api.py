@@ -21,6 +21,7 @@ from motcua.dossiers.api import router as dossier_router
 from motcua.dossiers.processing_api import public_router as public_processing_router
 from motcua.dossiers.processing_api import router as processing_router
 from motcua.dossiers.processing_api import work_router
+from motcua.monitoring.api import router as monitoring_router
 from motcua.organisation.api import router as organisation_router
 from motcua.queueing.api import router as queue_router
 from motcua.workcalendar.api import router as calendar_router
@@ -81,3 +82,4 @@ api.add_router("/public", public_processing_router, tags=["public"])
 api.add_router("/queue", queue_router, tags=["queue"])
 api.add_router("/digitisation", digitisation_router, tags=["digitisation"])
 api.add_router("/credentials", credentials_router, tags=["credentials"])
+api.add_router("/monitoring", monitoring_router, tags=["monitoring"])

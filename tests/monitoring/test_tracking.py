@@ -104,6 +104,13 @@ def assert_rollups_match(org: Org, units: list[Unit] | None = None) -> None:
             assert stored.officer == brute.officer, (unit, period)
             assert stored.metrics() == brute.metrics(), (unit, period)
             assert definition.score(stored).total == definition.score(brute).total
+    # The grouped reads of the drill-down tables agree with the unit's own figures.
+    province = Unit("province", org.province.code)
+    for kind in ("commune", "agency", "service_point"):
+        for key, grouped in kpis.figures_by(kind, periods[-1], within=province).items():
+            alone = kpis.figures(Unit(kind, key), periods[-1])
+            assert (grouped.unit, grouped.stock) == (alone.unit, alone.stock), (kind, key)
+            assert grouped.metrics() == alone.metrics(), (kind, key)
     assert tracking.verify() == []
 
 

@@ -28,6 +28,9 @@ APP_PERMISSION = {
     # Issued credentials are revoked or suspended by those who sign results, in their
     # jurisdiction; nothing else of them is edited.
     "credentials": "dossier.approve",
+    # The service-quality index and the OKRs are the province's own rules and targets, set by
+    # whoever manages its organisation; the rollups are shown read-only.
+    "monitoring": "organisation.manage",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.monitoring.contribution import local_day
 from motcua.monitoring.models import OfficerDay, UnitDay, UnitStock
 from motcua.monitoring.tracking import counters
-from motcua.organisation.models import ServicePoint
+from motcua.organisation.models import Commune, ServicePoint
 from motcua.queueing import reports as queue_reports
 
 UNIT_KINDS = ("province", "commune", "agency", "service_point", "officer")
@@ -208,10 +209,13 @@ def _days(rows: QuerySet[Any], period: Period) -> QuerySet[Any]:
 
 
 def _unit_filter(unit: Unit) -> Q:
+    # Communes by id, resolved first: the rollups are then read without a join.
     if unit.kind == "province":
-        return Q(commune__province__code=unit.key)
+        return Q(commune_id__in=list(_commune_codes(unit.key)))
     if unit.kind == "commune":
-        return Q(commune__code=unit.key)
+        return Q(
+            commune_id__in=list(Commune.objects.filter(code=unit.key).values_list("pk", flat=True))
+        )
     if unit.kind == "agency":
         return Q(agency_id=int(unit.key))
     if unit.kind == "service_point":
@@ -274,15 +278,12 @@ def figures_by(
     """Figures of every commune, agency or service point under `within` (or every officer of
     an agency), keyed like `Unit.key`, in one grouped query per rollup."""
     now_day = now_day or today()
-    column = {
-        "commune": "commune__code",
-        "agency": "agency_id",
-        "service_point": "service_point_id",
-    }
+    column = {"commune": "commune_id", "agency": "agency_id", "service_point": "service_point_id"}
+    codes = _commune_codes(settings.PROVINCE_CODE) if kind == "commune" else {}
     result: dict[str, Figures] = {}
 
     def entry(key: Any) -> Figures:
-        return result.setdefault(str(key), Figures())
+        return result.setdefault(str(codes.get(key, key)), Figures())
 
     if kind == "officer":
         rows = _days(OfficerDay.objects.filter(agency_id=int(within.key)), period)
@@ -318,7 +319,7 @@ def figures_by(
     if points:
         place = dict(
             ServicePoint.objects.filter(pk__in=points).values_list(
-                "pk", "commune__code" if kind == "commune" else "agency_id"
+                "pk", "commune_id" if kind == "commune" else "agency_id"
             )
         )
         for (point,), queue in queue_reports.grouped_figures(
@@ -328,6 +329,10 @@ def figures_by(
             if owner is not None:
                 entry(owner).queue.add(queue)
     return result
+
+
+def _commune_codes(province_code: str) -> dict[int, str]:
+    return dict(Commune.objects.filter(province__code=province_code).values_list("pk", "code"))
 
 
 def trend(unit: Unit, period: Period, bucket: str = "month") -> list[tuple[dt.date, Figures]]:
