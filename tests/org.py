@@ -35,6 +35,7 @@ STAFF = {
     "officer_halong": ("processing_officer", "agency:ubnd_halong"),
     "officer_stp": ("processing_officer", "agency:stp"),
     "leader_halong": ("agency_leader", "agency:ubnd_halong"),
+    "chair_halong": ("commune_leader", "commune:halong"),
     "monitor": ("provincial_monitor", "province"),
     "sysadmin": ("system_admin", "province"),
 }
@@ -153,9 +154,12 @@ def build_org() -> Org:
     roles = {role.code: role for role in Role.objects.all()}
     for key, (role_code, scope_key) in STAFF.items():
         kind, _, name = scope_key.partition(":")
-        scope = {"province": province, "point": points.get(name), "agency": agencies.get(name)}[
-            kind
-        ]
+        scope = {
+            "province": province,
+            "commune": communes.get(name),
+            "point": points.get(name),
+            "agency": agencies.get(name),
+        }[kind]
         user = get_user_model().objects.create_user(username=key, password="pw-" + key)
         services.grant_role(user=user, role=roles[role_code], scope=scope)
         org.users[key] = user

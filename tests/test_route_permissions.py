@@ -79,6 +79,7 @@ SCAN_BODY = {
     "files": [{"name": "a.pdf", "content_base64": PDF}],
 }
 RECEIVERS = frozenset({"counter_halong", "counter_tinh", "manager_halong"})
+PROVINCE_WIDE = frozenset({"monitor", "sysadmin"})
 NOT_YET = frozenset({404})  # nothing of the kind exists yet (no result, not received)
 
 
@@ -363,6 +364,23 @@ ROUTES: dict[str, Route] = {
     "national_db_simulator:citizen": Route(PUBLIC, method="post", expect=frozenset({401})),
     "national_db_simulator:civil_status": Route(PUBLIC, method="post", expect=frozenset({401})),
     "national_db_simulator:enterprise": Route(PUBLIC, method="post", expect=frozenset({401})),
+    # Monitoring: the province as a whole is for province-wide roles; every unit's own rules
+    # are walked by test_monitoring_units_follow_the_jurisdiction below.
+    "monitoring:home": Route(LOGGED_IN),
+    "monitoring:ranking": Route("monitoring.view", query="kind=commune"),
+    "monitoring:unit": Route(LOGGED_IN, args=("province", "22"), only=PROVINCE_WIDE),
+    "monitoring:tiles": Route(LOGGED_IN, args=("province", "22"), only=PROVINCE_WIDE),
+    "monitoring:export": Route(LOGGED_IN, args=("province", "22", "csv"), only=PROVINCE_WIDE),
+    "monitoring:report": Route(LOGGED_IN, args=("province", "22"), only=PROVINCE_WIDE),
+    "api:monitoring_kpis": Route(LOGGED_IN, query="unit=province:22", only=PROVINCE_WIDE),
+    "api:monitoring_children": Route(
+        LOGGED_IN, query="unit=province:22&kind=commune", only=PROVINCE_WIDE
+    ),
+    "api:monitoring_trend": Route(LOGGED_IN, query="unit=province:22", only=PROVINCE_WIDE),
+    "api:monitoring_index": Route(LOGGED_IN, query="unit=province:22", only=PROVINCE_WIDE),
+    "api:monitoring_ranking": Route("monitoring.view", query="kind=commune"),
+    "api:monitoring_index_definition": Route(LOGGED_IN),
+    "api:monitoring_okrs": Route(LOGGED_IN, query="unit=province:22", only=PROVINCE_WIDE),
 }
 
 # What each user's jurisdiction reaches (keys of the Org's points and agencies).
@@ -376,6 +394,7 @@ VISIBLE: dict[str, dict[str, set[str]]] = {
         "officer_halong": {"halong"},
         "officer_stp": {"tinh"},
         "leader_halong": {"halong"},
+        "chair_halong": {"halong"},
         "monitor": ALL_POINTS,
         "sysadmin": ALL_POINTS,
     },
@@ -386,6 +405,7 @@ VISIBLE: dict[str, dict[str, set[str]]] = {
         "officer_halong": {"ubnd_halong"},
         "officer_stp": {"stp"},
         "leader_halong": {"ubnd_halong"},
+        "chair_halong": {"ubnd_halong", "ca_halong"},
         "monitor": ALL_AGENCIES,
         "sysadmin": ALL_AGENCIES,
     },
@@ -399,6 +419,7 @@ VISIBLE["dossier"] = {
     "manager_halong": {"halong"},
     "officer_halong": {"halong"},
     "leader_halong": {"halong"},
+    "chair_halong": {"halong"},
     "monitor": {"halong", "baichay"},
     "sysadmin": {"halong", "baichay"},
 }
@@ -672,3 +693,52 @@ def test_superuser_acts_as_province_administrator(org: Org) -> None:
     assert client.get(reverse("admin:index")).status_code == 200
     seen = {row["id"] for row in client.get(reverse("api:service_points")).json()}
     assert seen == {point.pk for point in org.points.values()}
+
+
+# Monitoring units (see motcua/monitoring/selectors.py): who may open each unit's page and API.
+MONITORING_UNITS: dict[tuple[str, str], frozenset[str]] = {
+    ("province", "22"): PROVINCE_WIDE,
+    ("commune", "halong"): PROVINCE_WIDE | {"chair_halong", "manager_halong"},
+    ("commune", "baichay"): PROVINCE_WIDE,
+    ("agency", "ubnd_halong"): PROVINCE_WIDE | {"chair_halong", "manager_halong", "leader_halong"},
+    ("agency", "ubnd_baichay"): PROVINCE_WIDE,
+    ("service_point", "halong"): PROVINCE_WIDE | {"chair_halong", "manager_halong"},
+    ("service_point", "baichay"): PROVINCE_WIDE,
+    ("officer", "officer_halong"): PROVINCE_WIDE
+    | {"officer_halong", "chair_halong", "manager_halong", "leader_halong"},
+}
+
+
+def monitoring_key(org: Org, kind: str, name: str) -> str:
+    if kind == "province":
+        return name
+    if kind == "commune":
+        return org.communes[name].code
+    if kind == "agency":
+        return str(org.agencies[name].pk)
+    if kind == "service_point":
+        return str(org.points[name].pk)
+    return str(org.users[name].pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("user_key", USERS)
+def test_monitoring_units_follow_the_jurisdiction(org: Org, user_key: str) -> None:
+    """A commune's leader sees the commune in full (its agencies, centre and officers) and the
+    province's ranking, nothing of another commune; a provincial monitor sees everything;
+    an officer sees their own figures."""
+    client = client_for(org, user_key)
+    for (kind, name), allowed in MONITORING_UNITS.items():
+        key = monitoring_key(org, kind, name)
+        page = client.get(reverse("monitoring:unit", args=[kind, key]))
+        api = client.get(reverse("api:monitoring_kpis"), {"unit": f"{kind}:{key}"})
+        if user_key in allowed:
+            assert (page.status_code, api.status_code) == (200, 200), (kind, name, user_key)
+        elif user_key == ANONYMOUS:
+            assert (page.status_code, api.status_code) == (302, 401), (kind, name)
+        else:
+            assert (page.status_code, api.status_code) == (403, 403), (kind, name, user_key)
+    ranking = client.get(reverse("monitoring:ranking"), {"kind": "commune"})
+    if may(user_key, "monitoring.view"):
+        assert ranking.status_code == 200
+        assert "Phường Bãi Cháy" in ranking.content.decode()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("motcua.dossiers.urls")),
     path("payments/", include("motcua.payments.urls")),
     path("queue/", include("motcua.queueing.urls")),
+    path("monitoring/", include("motcua.monitoring.urls")),
     path("", include("motcua.digitisation.urls")),
     path("my/documents/", include("motcua.digitisation.citizen_urls")),
     path("simulators/national-db/", include("motcua.digitisation.simulator_urls")),

@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, Any, str]] = [
     ("digitisation:station", _("Digitisation"), "document.digitise"),
     ("digitisation:documents", _("Document store"), "document.view"),
     ("queueing:counters", _("Counters"), "queue.serve"),
+    ("monitoring:home", _("Monitoring"), "monitoring.view"),
     ("queueing:live", _("Queues live"), "monitoring.view"),
     ("queueing:reports", _("Queue reports"), "monitoring.view"),
     ("organisation:service_points", _("Service points"), "organisation.view"),
