@@ -128,11 +128,12 @@ def test_kpis_follow_a_dossier_from_filing_to_return(leaders: Org) -> None:
     assert metrics["results_signed_rate"] == 1.0
     expected = kpis.figures(kpis.Unit("commune", "06688"), DECEMBER).metrics()
     assert metrics == as_numbers(expected)
-    # The same month before, for comparison: nothing was filed in November.
+    # As many days of the month before, for comparison (as on the pages): on 1 December,
+    # 1 November; nothing was filed then.
     assert answer["previous"]["period"] == {
-        "kind": "month",
+        "kind": "custom",
         "start": "2026-11-01",
-        "end": "2026-11-30",
+        "end": "2026-11-01",
     }
     assert answer["previous"]["metrics"]["filed"] == 0
     # The province counts it too; another commune does not.
@@ -154,14 +155,23 @@ def test_periods_today_custom_and_the_week(leaders: Org) -> None:
     assert today["metrics"]["filed"] == 1
     assert today["previous"]["period"]["start"] == "2026-11-30"
     custom = get(
-        monitor, "kpis", unit=HALONG, period="custom", start="2026-12-10", end="2026-11-25"
+        monitor, "kpis", unit=HALONG, period="custom", start="2026-11-25", end="2026-12-10"
     ).json()
     assert custom["period"] == {"kind": "custom", "start": "2026-11-25", "end": "2026-12-10"}
     assert custom["metrics"]["filed"] == 1
+    # Still running on 1 December: compared with its first seven days' length before it.
     assert custom["previous"]["period"] == {
         "kind": "custom",
         "start": "2026-11-09",
-        "end": "2026-11-24",
+        "end": "2026-11-15",
+    }
+    ended = get(
+        monitor, "kpis", unit=HALONG, period="custom", start="2026-11-15", end="2026-11-30"
+    ).json()
+    assert ended["previous"]["period"] == {
+        "kind": "custom",
+        "start": "2026-10-30",
+        "end": "2026-11-14",
     }
     week = get(monitor, "kpis", unit=HALONG, period="week", date="2026-11-20").json()
     assert (week["period"]["start"], week["metrics"]["filed"]) == ("2026-11-16", 0)
@@ -414,6 +424,11 @@ def test_the_anonymous_are_asked_to_log_in(leaders: Org, name: str, params: dict
         ("kpis", {"unit": HALONG, "date": "2026-13-01"}, "date"),
         ("kpis", {"unit": HALONG, "date": "1999-12-31"}, "date"),
         ("kpis", {"unit": HALONG, "period": "custom", "start": "2026-01-01"}, "__all__"),
+        (
+            "kpis",
+            {"unit": HALONG, "period": "custom", "start": "2026-12-10", "end": "2026-11-25"},
+            "__all__",
+        ),
         (
             "kpis",
             {"unit": HALONG, "period": "custom", "start": "2025-01-01", "end": "2026-01-02"},

@@ -19,7 +19,7 @@ from motcua.dossiers import services
 from motcua.dossiers.models import Channel
 from motcua.monitoring import kpis
 from motcua.monitoring.kpis import Period
-from motcua.monitoring.views import Selection, following, period_label, year_before
+from motcua.monitoring.periods import Selection, following, period_label, year_before
 from motcua.organisation import services as organisation
 from motcua.organisation.models import Role
 from tests.intake_data import certified_copy

@@ -11,7 +11,8 @@ from motcua.organisation.models import Agency, Commune, Counter, Province, Servi
 
 
 @pytest.fixture
-def demo(db, capsys: pytest.CaptureFixture[str]) -> str:  # type: ignore[no-untyped-def]
+def demo(db, capsys: pytest.CaptureFixture[str], settings) -> str:  # type: ignore[no-untyped-def]
+    settings.MONITORING_DEMO_DOSSIERS = 200  # the monitoring demo's synthetic year, kept small
     call_command("demo", setup_only=True)
     return capsys.readouterr().out
 

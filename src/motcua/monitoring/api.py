@@ -16,24 +16,19 @@ from decimal import Decimal
 from typing import Any, Literal, Self
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import field_validator, model_validator
 
 from motcua.core.access import principal_of
-from motcua.core.errors import PermissionDenied
+from motcua.core.errors import MotcuaError, PermissionDenied
 from motcua.core.schemas import responses
-from motcua.monitoring import index, kpis, okrs, selectors
+from motcua.monitoring import index, kpis, okrs, periods, selectors, units
 from motcua.monitoring.models import IndexBand
-from motcua.organisation.models import Agency, Commune, RoleMembership, ServicePoint
-from motcua.workcalendar.limits import EARLIEST, LATEST
 
 router = Router()
 
-# A custom period is at most a leap year, the longest of the fixed periods.
-MAX_PERIOD_DAYS = 366
 # Which children each unit's figures break down into (the drill-down of the pages).
 CHILD_KINDS: dict[str, tuple[str, ...]] = {
     "province": ("commune", "agency", "service_point"),
@@ -66,37 +61,40 @@ class PeriodQuery(Schema):
     period: PeriodKindName = Field(
         "month", description="`today` is live; the others are the local days around `date`."
     )
-    date: dt.date | None = Field(
-        None, ge=EARLIEST, le=LATEST, description="A day of the period (default: today)."
-    )
-    start: dt.date | None = Field(
-        None, ge=EARLIEST, le=LATEST, description="The first day of a custom period."
-    )
+    date: dt.date | None = Field(None, description="A day of the period (default: today).")
+    start: dt.date | None = Field(None, description="The first day of a custom period.")
     end: dt.date | None = Field(
         None,
-        ge=EARLIEST,
-        le=LATEST,
-        description=f"The last day of a custom period (at most {MAX_PERIOD_DAYS} days).",
+        description=f"The last day of a custom period (at most {periods.MAX_CUSTOM_DAYS} days).",
     )
 
+    @field_validator("date", "start", "end", mode="before")
+    @classmethod
+    def _a_day(cls, value: Any) -> Any:
+        """A day is read as the pages read it (`periods.read_day`), the field named if not."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return periods.read_day(value)
+        except MotcuaError as error:
+            raise ValueError(str(error.message)) from None
+
     @model_validator(mode="after")
-    def _custom_has_bounds(self) -> Self:
-        if self.period != "custom":
-            return self
-        if self.start is None or self.end is None:
-            raise ValueError(_("A custom period needs a start and an end."))
-        if abs((self.end - self.start).days) >= MAX_PERIOD_DAYS:
-            raise ValueError(
-                _("A period covers at most %(days)d days.") % {"days": MAX_PERIOD_DAYS}
-            )
+    def _is_a_period(self) -> Self:
+        self.selection()
         return self
 
-    def resolve(self) -> kpis.Period:
-        if self.period == "custom" and self.start and self.end:  # both given: checked above
-            return kpis.Period.custom(self.start, self.end)
-        if self.period == "today":
-            return kpis.Period.of("today", kpis.today())
-        return kpis.Period.of(self.period, self.date or kpis.today())
+    def selection(self) -> periods.Selection:
+        """The period asked for, compared as the pages compare it (with the previous one, or
+        as many days of it while the period runs)."""
+        today = kpis.today()
+        try:
+            period = periods.period_of(
+                self.period, today=today, day=self.date, start=self.start, end=self.end
+            )
+        except MotcuaError as error:
+            raise ValueError(str(error.message)) from None
+        return periods.Selection(period, today=today)
 
 
 class UnitQuery(Schema):
@@ -193,7 +191,10 @@ class PeriodMetricsOut(Schema):
 
 class KpisOut(PeriodMetricsOut):
     unit: MonitoredUnitOut
-    previous: PeriodMetricsOut = Field(description="The period before, for comparison.")
+    previous: PeriodMetricsOut = Field(
+        description="The period before, for comparison; while the period runs, as many days "
+        "of the one before (1–3 December against 1–3 November)."
+    )
 
 
 class ChildOut(Schema):
@@ -356,49 +357,6 @@ def _viewed(request: HttpRequest, query: UnitQuery) -> kpis.Unit:
     return unit
 
 
-def _user_names(ids: Iterable[int]) -> dict[str, str]:
-    users = get_user_model().objects.filter(pk__in=list(ids))
-    return {str(user.pk): user.get_full_name() or user.get_username() for user in users}
-
-
-def _children_of(unit: kpis.Unit, kind: str, with_data: Iterable[str]) -> dict[str, str]:
-    """The unit's children of `kind` (key → name): those it is made of, and any other that
-    has figures under it (a provincial department handling a commune's dossiers)."""
-    keys = set(with_data)
-    if kind == "officer":
-        members = RoleMembership.objects.filter(agency_id=int(unit.key)).values_list(
-            "user_id", flat=True
-        )
-        return _user_names({*members, *(int(key) for key in keys)})
-    within = {"province": "province__code", "commune": "commune__code"}[unit.kind]
-    rows: list[tuple[Any, str]]
-    if kind == "commune":
-        rows = [
-            *Commune.objects.filter(**{within: unit.key}).values_list("code", "name"),
-            *Commune.objects.filter(code__in=keys).values_list("code", "name"),
-        ]
-    else:
-        model: type[Agency | ServicePoint] = Agency if kind == "agency" else ServicePoint
-        rows = [
-            *model.objects.filter(active=True, **{within: unit.key}).values_list("pk", "name"),
-            *model.objects.filter(pk__in=[int(key) for key in keys]).values_list("pk", "name"),
-        ]
-    return {str(key): name for key, name in rows}
-
-
-def _ranked_units(kind: str, level: str | None) -> list[tuple[str, str]]:
-    if kind == "commune":
-        return list(
-            Commune.objects.filter(province__code=settings.PROVINCE_CODE).values_list(
-                "code", "name"
-            )
-        )
-    agencies = Agency.objects.filter(province__code=settings.PROVINCE_CODE, active=True)
-    if level is not None:
-        agencies = agencies.filter(level=level)
-    return [(str(pk), name) for pk, name in agencies.values_list("pk", "name")]
-
-
 # Endpoints ---------------------------------------------------------------------------------
 
 
@@ -406,8 +364,8 @@ def _ranked_units(kind: str, level: str | None) -> list[tuple[str, str]]:
 def unit_kpis(request: HttpRequest, query: Query[UnitPeriodQuery]) -> dict[str, Any]:
     """Every KPI of a unit over a period, and over the period before it."""
     unit = _viewed(request, query)
-    period = query.resolve()
-    before = period.previous()
+    selection = query.selection()
+    period, before = selection.period, selection.against
     return {
         "unit": _unit(unit),
         "period": _period(period),
@@ -423,9 +381,9 @@ def unit_kpis(request: HttpRequest, query: Query[UnitPeriodQuery]) -> dict[str, 
 def child_kpis(request: HttpRequest, query: Query[ChildrenQuery]) -> dict[str, Any]:
     """Every KPI of each commune, agency, service point or officer under a unit, by name."""
     unit = _viewed(request, query)
-    period = query.resolve()
+    period = query.selection().period
     figures = kpis.figures_by(query.kind, period, within=unit)
-    names = _children_of(unit, query.kind, figures)
+    names = units.children_of(unit, query.kind, figures)
     children = [
         {"key": key, "name": name, "metrics": _numbers(figures.get(key, kpis.Figures()).metrics())}
         for key, name in sorted(names.items(), key=lambda item: (item[1], item[0]))
@@ -442,7 +400,7 @@ def child_kpis(request: HttpRequest, query: Query[ChildrenQuery]) -> dict[str, A
 def unit_trend(request: HttpRequest, query: Query[TrendQuery]) -> dict[str, Any]:
     """A unit's KPIs per day, week or month of a period (default: this year by month)."""
     unit = _viewed(request, query)
-    period = query.resolve()
+    period = query.selection().period
     wanted = TREND_METRICS[unit.kind]
     series = [
         {"start": start, "metrics": _numbers(figures.metrics(), wanted)}
@@ -489,7 +447,7 @@ def _score(score: index.Score, definition: index.Definition) -> dict[str, Any]:
 def unit_index(request: HttpRequest, query: Query[IndexQuery]) -> dict[str, Any]:
     """The service-quality index of a unit over a period: total, band, groups, indicators."""
     unit = _viewed(request, query)
-    period = query.resolve()
+    period = query.selection().period
     definition = index.Definition.load()
     score = definition.score(kpis.figures(unit, period))
     return {"unit": _unit(unit), "period": _period(period), **_score(score, definition)}
@@ -501,10 +459,12 @@ def ranking(request: HttpRequest, query: Query[RankingQuery]) -> dict[str, Any]:
     a commune's leaders see it too)."""
     if not selectors.may_view_ranking(principal_of(request)):
         raise PermissionDenied()
-    period = query.resolve()
+    period = query.selection().period
     province = kpis.Unit("province", settings.PROVINCE_CODE)
     ranked = index.rank(
-        _ranked_units(query.kind, query.level),
+        units.agencies_of(province.key, level=query.level)
+        if query.kind == "agency"
+        else units.communes_of(province.key),
         kpis.figures_by(query.kind, period, within=province),
         index.Definition.load(),
     )
@@ -563,13 +523,11 @@ def unit_okrs(request: HttpRequest, query: Query[UnitQuery]) -> dict[str, Any]:
     objectives = []
     for found in okrs.objectives_of(unit):
         objective = found.objective
-        owner = objective.owner
         objectives.append(
             {
                 "id": objective.pk,
                 "title": objective.title,
-                "owner": objective.owner_label
-                or (owner.get_full_name() or owner.get_username() if owner else ""),
+                "owner": units.owner(objective),
                 "starts_on": objective.starts_on,
                 "ends_on": objective.ends_on,
                 "ended": found.ended,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core.access import principal_of
 from motcua.core.permissions import Principal
-from motcua.monitoring import index, kpis, selectors, views
+from motcua.monitoring import display, index, kpis, pages, periods, selectors
 from motcua.monitoring.kpis import METRIC_LABELS, Unit
 from motcua.organisation.models import Agency, ServicePoint
 
@@ -30,7 +30,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _codes(rows: list[views.Row]) -> dict[str, str]:
+def _codes(rows: list[pages.Row]) -> dict[str, str]:
     """The codes people know units by (the URL keys of agencies, points and officers are row
     numbers)."""
     keys: dict[str, list[int]] = {}
@@ -52,15 +52,15 @@ def _codes(rows: list[views.Row]) -> dict[str, str]:
 
 
 def table(
-    principal: Principal, unit: Unit, selection: views.Selection
+    principal: Principal, unit: Unit, selection: periods.Selection
 ) -> tuple[list[str], list[list[Any]]]:
     """The header and the rows: the unit first, then its children (already ranked)."""
     definition = index.Definition.load()
     period = selection.period
     figures = kpis.figures(unit, period)
     score = definition.score(figures) if unit.kind != "officer" else None
-    position = views.sibling_rank(unit, period, definition)
-    own = views.Row(
+    position = pages.sibling_rank(unit, period, definition)
+    own = pages.Row(
         unit,
         selectors.name(unit),
         figures,
@@ -68,11 +68,11 @@ def table(
         [],
         score,
         position[0] if position else None,
-        measured=frozenset(views.tile_metrics(unit)),
+        measured=frozenset(display.tile_metrics(unit)),
     )
     children = [
         row
-        for section in views.sections(principal, unit, period, definition, "")
+        for section in pages.sections(principal, unit, period, definition, "")
         for row in section.rows
     ]
     rows = [own, *children]
@@ -84,7 +84,7 @@ def table(
         _("Code"),
         _("Name"),
         *(
-            f"{METRIC_LABELS[name]} (%)" if views.is_rate(name) else str(METRIC_LABELS[name])
+            f"{METRIC_LABELS[name]} (%)" if display.is_rate(name) else str(METRIC_LABELS[name])
             for name in METRIC_LABELS
         ),
         _("Index score"),
@@ -98,7 +98,7 @@ def table(
             [
                 period.start,
                 period.end,
-                str(views.UNIT_KIND_LABELS[row.unit.kind]),
+                str(display.UNIT_KIND_LABELS[row.unit.kind]),
                 codes.get(row.unit.slug, row.unit.key),
                 row.name,
                 *(
@@ -124,7 +124,7 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(header)
-    rates = [views.is_rate(name) for name in METRIC_LABELS]
+    rates = [display.is_rate(name) for name in METRIC_LABELS]
     first = 5  # From, To, Kind, Code, Name
     for row in rows:
         cells = []
@@ -166,10 +166,10 @@ def to_xlsx(header: list[str], rows: list[list[Any]], title: str) -> bytes:
             if hasattr(value, "isoformat"):
                 cell.number_format = "DD/MM/YYYY"
             elif 0 <= metric < len(names) and isinstance(value, Decimal):
-                if views.is_rate(names[metric]):
+                if display.is_rate(names[metric]):
                     cell.number_format = "0.00%"
                 else:
-                    cell.number_format = "0.00" if names[metric] in views.TWO_PLACES else "0.0"
+                    cell.number_format = "0.00" if names[metric] in display.TWO_PLACES else "0.0"
     sheet.freeze_panes = "F2"
     widths = {1: 11, 2: 11, 3: 14, 4: 16, 5: 42}
     for column in range(1, len(header) + 1):
@@ -183,15 +183,15 @@ def to_xlsx(header: list[str], rows: list[list[Any]], title: str) -> bytes:
 def export(request: HttpRequest, kind: str, key: str, fmt: str) -> HttpResponse:
     """The unit's rows over the period of the page's query, as CSV or XLSX."""
     principal = principal_of(request)
-    unit = views.require_unit(principal, kind, key)
-    selection = views.Selection.read(request.GET, today=kpis.today())
+    unit = pages.require_unit(principal, kind, key)
+    selection = periods.Selection.read(request.GET, today=kpis.today())
     header, rows = table(principal, unit, selection)
     period = selection.period
     filename = f"motcua-{unit.kind}-{unit.key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(to_csv(header, rows), content_type="text/csv; charset=utf-8")
     else:
-        title = views.period_label(period)
+        title = periods.period_label(period)
         response = HttpResponse(to_xlsx(header, rows, title), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

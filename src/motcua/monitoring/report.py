@@ -2,7 +2,7 @@
 service-quality index with its groups, the ranking of the units below it, the online share per
 month of the year, and its OKRs.
 
-The report shows what the unit's page shows (the same builders, `views.overview`), in the
+The report shows what the unit's page shows (the same builders, `pages.overview`), in the
 reader's language (it is a report, not a legal form, so it goes through i18n). It is small and
 rendered on request (WeasyPrint, with `dossiers.slips.html_to_pdf`: the CSS is inlined and
 nothing is fetched); the browser may keep it for a few minutes, privately, as the month's
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from motcua.core.access import principal_of
 from motcua.core.errors import MotcuaError
 from motcua.dossiers.slips import html_to_pdf
-from motcua.monitoring import kpis, views
+from motcua.monitoring import display, kpis, pages, periods
 from motcua.monitoring.kpis import METRIC_LABELS, Period
 
 # Seconds a browser may reuse a report before asking again.
@@ -42,13 +42,7 @@ def read_month(text: str, *, today: dt.date) -> dt.date:
             _("“%(value)s” is not a month: write it as YYYY-MM.") % {"value": text[:20]},
             code="bad_month",
         ) from None
-    if not views.EARLIEST <= first <= views.LATEST:
-        raise MotcuaError(
-            _("Choose a date between %(first)s and %(last)s.")
-            % {"first": views.EARLIEST.year, "last": views.LATEST.year},
-            code="bad_month",
-        )
-    return first
+    return periods.within_bounds(first, code="bad_month")
 
 
 def comparison(context: dict[str, Any]) -> list[dict[str, str]]:
@@ -60,7 +54,7 @@ def comparison(context: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "label": tile.label,
                 "now": tile.text,
-                "before": "" if tile.stock else views.show(tile.metric, before.get(tile.metric)),
+                "before": "" if tile.stock else display.show(tile.metric, before.get(tile.metric)),
                 "change": _("state now") if tile.stock else tile.change or "—",
                 "verdict": tile.verdict,
             }
@@ -69,8 +63,8 @@ def comparison(context: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def render_report(principal: Any, unit: kpis.Unit, month: dt.date) -> bytes:
-    selection = views.Selection(Period.of("month", month), today=kpis.today())
-    context = views.overview(principal, unit, selection)
+    selection = periods.Selection(Period.of("month", month), today=kpis.today())
+    context = pages.overview(principal, unit, selection)
     context.update(
         comparison=comparison(context),
         generated_at=timezone.localtime(),
@@ -83,7 +77,7 @@ def render_report(principal: Any, unit: kpis.Unit, month: dt.date) -> bytes:
 @login_required
 def monthly_report(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     principal = principal_of(request)
-    unit = views.require_unit(principal, kind, key)
+    unit = pages.require_unit(principal, kind, key)
     month = read_month(request.GET.get("month", ""), today=kpis.today())
     response = HttpResponse(render_report(principal, unit, month), content_type="application/pdf")
     response["Content-Disposition"] = (
