@@ -24,6 +24,7 @@ from motcua.dossiers.models import (
 )
 from motcua.dossiers.numbering import next_code
 from motcua.monitoring import demo, generate, kpis, tracking
+from motcua.monitoring.index import Definition
 from motcua.monitoring.kpis import Period, Unit
 from motcua.monitoring.models import KeyResult, Objective
 from motcua.organisation.models import Agency, Province
@@ -158,11 +159,21 @@ def test_the_rollups_agree_with_a_brute_force_count(generated: generate.Report) 
     halong = Dossier.objects.filter(commune__code="06688").values_list(
         "competent_agency_id", flat=True
     )
-    units = [Unit("province", "22"), Unit("commune", "06688"), Unit("agency", str(halong[0]))]
+    units = [Unit("province", "22"), Unit("agency", str(halong[0]))]
+    units += [Unit("commune", code) for code in ("06688", "06673", "06685")]
+    definition = Definition.load()
     for unit in units:
-        stored, brute = kpis.figures(unit, year), bruteforce.figures(unit, year)
-        assert stored.unit == brute.unit, unit
-        assert stored.stock == brute.stock, unit
+        for period in (
+            year,
+            Period.of("month", dt.date(2026, 3, 15)),
+            Period.of("quarter", NOW.date()),
+        ):
+            stored, brute = kpis.figures(unit, period), bruteforce.figures(unit, period)
+            assert stored.unit == brute.unit, (unit, period)
+            assert stored.stock == brute.stock, (unit, period)
+            assert stored.metrics() == brute.metrics(), (unit, period)
+            assert definition.score(stored).total == definition.score(brute).total
+        stored = kpis.figures(unit, year)
         assert stored.unit["filed_online"] > 0
         assert stored.unit["finished_early"] > 0
 
