@@ -108,12 +108,13 @@ EID_CLIENT_SECRET = os.environ.get("MOTCUA_EID_CLIENT_SECRET", "")
 # is valid (five years by default; revocation ends it sooner). MOTCUA_CREDENTIAL_TRUSTED_CAS
 # (PEM file paths) and MOTCUA_CREDENTIAL_TRUSTED_ISSUERS (issuer URLs), comma-separated: other
 # provinces whose credentials and seals the verifier accepts, beside this deployment's own.
-# How many synthetic dossiers the demo generates for a whole year (in proportion to the part
-# of the year gone by) so that its monitoring pages open populated.
-MONITORING_DEMO_DOSSIERS = int(os.environ.get("MOTCUA_DEMO_DOSSIERS", "20000"))
 CREDENTIAL_VALIDITY_DAYS = int(os.environ.get("MOTCUA_CREDENTIAL_VALIDITY_DAYS", "1826"))
 CREDENTIAL_TRUSTED_CAS = env_list("MOTCUA_CREDENTIAL_TRUSTED_CAS", [])
 CREDENTIAL_TRUSTED_ISSUERS = env_list("MOTCUA_CREDENTIAL_TRUSTED_ISSUERS", [])
+
+# MOTCUA_DEMO_DOSSIERS: how many synthetic dossiers the demo generates for a whole year (in
+# proportion to the part of the year gone by), so that its monitoring pages open populated.
+MONITORING_DEMO_DOSSIERS = int(os.environ.get("MOTCUA_DEMO_DOSSIERS", "20000"))
 
 # MOTCUA_EMAIL_HOST, MOTCUA_EMAIL_PORT, MOTCUA_EMAIL_USER, MOTCUA_EMAIL_PASSWORD,
 # MOTCUA_EMAIL_FROM: the SMTP server that mails slips and notices to applicants (STARTTLS).

@@ -16,6 +16,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from functools import cache, lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -37,6 +38,7 @@ class NoData(Exception):
     """The formula has nothing to measure in this period."""
 
 
+@cache
 def metric_names() -> frozenset[str]:
     return frozenset(Figures().metrics())
 
@@ -102,10 +104,16 @@ def _value(node: ast.AST, metrics: Mapping[str, Any]) -> Decimal:
     return Decimal(_FUNCTIONS[node.func.id](_value(a, metrics) for a in node.args))
 
 
+@lru_cache(maxsize=256)
+def _parsed(formula: str) -> ast.Expression:
+    # A ranking scores every indicator of every commune: each formula is read once.
+    return parse(formula)
+
+
 def evaluate(formula: str, metrics: Mapping[str, Any]) -> Decimal | None:
     """The formula's rate clamped to 0–1, or None when it has no data."""
     try:
-        rate = _value(parse(formula), metrics)
+        rate = _value(_parsed(formula), metrics)
     except NoData:
         return None
     return min(max(rate, Decimal(0)), Decimal(1))

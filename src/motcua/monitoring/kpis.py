@@ -228,8 +228,8 @@ def _sums(rows: QuerySet[Any], names: Iterable[str]) -> dict[str, int]:
     return {name: value or 0 for name, value in totals.items()}
 
 
-def _queue_points(unit: Unit) -> list[int] | None:
-    """The service points whose queues count for the unit (None: all)."""
+def _queue_points(unit: Unit) -> list[int]:
+    """The service points whose queues count for the unit."""
     if unit.kind == "province":
         return list(
             ServicePoint.objects.filter(province__code=unit.key).values_list("pk", flat=True)
@@ -255,10 +255,11 @@ def figures(unit: Unit, period: Period, *, now_day: dt.date | None = None) -> Fi
         result.officer = _sums(
             _days(OfficerDay.objects.filter(officer_id=int(unit.key)), period), OFFICER_COUNTERS
         )
+        officer = int(unit.key)
         by_officer = queue_reports.grouped_figures(
-            None, period.start, period.end, ("officer",), today=now_day
+            None, period.start, period.end, ("officer",), today=now_day, officer_ids=[officer]
         )
-        result.queue = by_officer.get((int(unit.key),), queue_reports.Figures())
+        result.queue = by_officer.get((officer,), queue_reports.Figures())
         return result
     where = _unit_filter(unit)
     result.unit = _sums(_days(UnitDay.objects.filter(where), period), UNIT_COUNTERS)
@@ -279,7 +280,8 @@ def figures_by(
     an agency), keyed like `Unit.key`, in one grouped query per rollup."""
     now_day = now_day or today()
     column = {"commune": "commune_id", "agency": "agency_id", "service_point": "service_point_id"}
-    codes = _commune_codes(settings.PROVINCE_CODE) if kind == "commune" else {}
+    province = within.key if within.kind == "province" else settings.PROVINCE_CODE
+    codes = _commune_codes(province) if kind == "commune" else {}
     result: dict[str, Figures] = {}
 
     def entry(key: Any) -> Figures:
@@ -294,7 +296,12 @@ def figures_by(
         ):
             entry(row["officer_id"]).officer = {n: row[n] or 0 for n in OFFICER_COUNTERS}
         by_officer = queue_reports.grouped_figures(
-            None, period.start, period.end, ("officer",), today=now_day
+            None,
+            period.start,
+            period.end,
+            ("officer",),
+            today=now_day,
+            officer_ids=[int(key) for key in result],
         )
         for key, figures_ in result.items():
             figures_.queue = by_officer.get((int(key),), queue_reports.Figures())

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from motcua.core.errors import NotFound, PermissionDenied
@@ -42,13 +44,14 @@ def may_view(principal: Principal, unit: Unit) -> bool:
             point is not None and point["commune__code"] in principal.commune_codes
         )
     if unit.kind == "officer":
-        memberships = RoleMembership.objects.filter(user_id=_number(unit.key))
-        return memberships.filter(agency_id__in=principal.agency_ids).exists() or (
-            memberships.filter(service_point_id__in=principal.service_point_ids).exists()
-            or memberships.filter(commune__code__in=principal.commune_codes).exists()
-            or memberships.filter(agency__commune__code__in=principal.commune_codes).exists()
-            or memberships.filter(service_point__commune__code__in=principal.commune_codes).exists()
+        reach = (
+            Q(agency_id__in=principal.agency_ids)
+            | Q(service_point_id__in=principal.service_point_ids)
+            | Q(commune__code__in=principal.commune_codes)
+            | Q(agency__commune__code__in=principal.commune_codes)
+            | Q(service_point__commune__code__in=principal.commune_codes)
         )
+        return RoleMembership.objects.filter(reach, user_id=_number(unit.key)).exists()
     return False  # the province as a whole: province-wide roles only
 
 
@@ -81,8 +84,6 @@ def exists(unit: Unit) -> bool:
     model = {"agency": Agency, "service_point": ServicePoint}.get(unit.kind)
     if model is not None:
         return model._default_manager.filter(pk=int(unit.key)).exists()
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.filter(pk=int(unit.key), is_active=True).exists()
 
 
@@ -113,8 +114,6 @@ def name(unit: Unit) -> str:
     if unit.kind == "service_point":
         point = ServicePoint.objects.filter(pk=_number(unit.key)).first()
         return point.name if point else unit.key
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(pk=_number(unit.key)).first()
     return (user.get_full_name() or user.get_username()) if user else unit.key
 

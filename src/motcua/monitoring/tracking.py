@@ -161,17 +161,14 @@ def rebuild() -> int:
             batch_size=1000,
         )
 
-    totals = _totals(store)
-    written = 0
-    for model in TABLES:
-        rows = [
-            model(**key_values(key)[1], **amounts)
-            for key, amounts in totals.items()
-            if key_values(key)[0] is model and any(amounts.values())
-        ]
-        model._default_manager.bulk_create(rows, batch_size=2000)
-        written += len(rows)
-    return written
+    rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+    for key, amounts in _totals(store).items():
+        if any(amounts.values()):
+            model, where = key_values(key)
+            rows[model].append(model(**where, **amounts))
+    for model, instances in rows.items():
+        model._default_manager.bulk_create(instances, batch_size=2000)
+    return sum(len(instances) for instances in rows.values())
 
 
 @dataclass(frozen=True)

@@ -301,21 +301,28 @@ def _grouped(
 
 
 def sources(
-    point_ids: list[int] | None, start: dt.date, end: dt.date, today: dt.date
+    point_ids: list[int] | None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    *,
+    officer_ids: list[int] | None = None,
 ) -> tuple[QuerySet[DailyQueueStat], QuerySet[Ticket]]:
     """What the figures of the local days `start`..`end` are read from: the closing rows of
-    the closed days, the tickets of the others (None: every service point)."""
-    closed = sorted(
-        DailyQueueStat.objects.filter(day__gte=start, day__lte=end, day__lt=today)
-        .values_list("day", flat=True)
-        .distinct()
-        .order_by()
-    )
-    stats = DailyQueueStat.objects.filter(day__in=closed)
-    tickets = Ticket.objects.filter(day__gte=start, day__lte=end).exclude(day__in=closed)
+    the closed days, the tickets of the others (None: every service point, every officer).
+
+    Days are closed in order (`days_to_close`), so the closed days of the range are those up
+    to the latest closed one: both reads are date ranges."""
+    last_closed = DailyQueueStat.objects.filter(day__lt=today).aggregate(last=Max("day"))["last"]
+    closed_until = min(end, last_closed) if last_closed is not None else start - dt.timedelta(1)
+    stats = DailyQueueStat.objects.filter(day__gte=start, day__lte=closed_until)
+    tickets = Ticket.objects.filter(day__gt=closed_until, day__gte=start, day__lte=end)
     if point_ids is not None:
         stats = stats.filter(service_point__in=point_ids)
         tickets = tickets.filter(service_point__in=point_ids)
+    if officer_ids is not None:
+        stats = stats.filter(officer__in=officer_ids)
+        tickets = tickets.filter(officer__in=officer_ids)
     return stats, tickets
 
 
@@ -326,10 +333,11 @@ def grouped_figures(
     keys: tuple[str, ...],
     *,
     today: dt.date,
+    officer_ids: list[int] | None = None,
 ) -> dict[tuple[Any, ...], Figures]:
     """The figures per `keys` (service_point, service, officer, day) of the service points
-    (None: all of them) over the local days `start`..`end`."""
-    return _grouped(*sources(point_ids, start, end, today), keys)
+    and officers (None: all of them) over the local days `start`..`end`."""
+    return _grouped(*sources(point_ids, start, end, today, officer_ids=officer_ids), keys)
 
 
 def report(
