@@ -143,6 +143,8 @@ ALLOWED = {
         "agency_ca_halong",
     },
     "counter_tinh": {"point_tinh"},  # the provincial centre serves no single commune
+    # A commune membership: the commune and what stands in it.
+    "chair_halong": {"point_halong", "commune_halong", "agency_ubnd_halong", "agency_ca_halong"},
     # Agency memberships: the agency, the agencies below it, and the service points that receive
     # dossiers for it (the same reach as every read: tests/test_route_permissions.py).
     "officer_halong": {"agency_ubnd_halong", "point_halong"},
