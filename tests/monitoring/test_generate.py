@@ -12,6 +12,7 @@ import pytest
 from django.db.models import Max
 
 from motcua.core.errors import MotcuaError
+from motcua.dossiers import evaluation
 from motcua.dossiers.models import (
     DailySequence,
     Dossier,
@@ -32,6 +33,7 @@ from motcua.payments.models import Payment
 from motcua.queueing.models import DailyQueueStat, QueueService, Rating, Ticket
 from motcua.queueing.services import issue_ticket
 from motcua.workcalendar.engine import VN_TZ
+from motcua.workcalendar.selectors import calendar_for
 from tests.monitoring import bruteforce
 from tests.org import Org
 
@@ -73,6 +75,8 @@ def test_a_generated_year_holds_every_record_and_the_rollups_match_it(
     generated: generate.Report,
 ) -> None:
     assert generated.dossiers == SIZE == Dossier.objects.count()
+    assert generated.rows[Dossier._meta.db_table] == SIZE
+    assert generated.officers_created > 0  # the test organisation's staff is thin
     assert generate.generated_dossiers("22").count() == SIZE
     returned = Dossier.objects.filter(status=Status.RETURNED).count()
     assert returned > SIZE * 0.8
@@ -149,9 +153,46 @@ def test_codes_are_unique_and_numbered_like_real_ones(generated: generate.Report
     last = DailySequence.objects.filter(agency=agency).aggregate(m=Max("last"))["m"]
     assert last is not None
     assert next_code(agency, submitted_at) not in set(codes)
+    # Every daily counter stands at the last number generated for its agency and day.
+    highest: dict[tuple[str, str], int] = {}
+    for code in codes:
+        agency_code, stamp, number = code.rsplit("-", 2)
+        key = (agency_code, stamp)
+        highest[key] = max(highest.get(key, 0), int(number))
+    counters = {
+        (row.agency.code, f"{row.day:%y%m%d}"): row.last
+        for row in DailySequence.objects.select_related("agency")
+    }
+    counters[(agency.code, f"{submitted_at.astimezone(VN_TZ):%y%m%d}")] -= 1  # next_code's
+    assert counters == highest
     # Online filings happen on days off too; counter ones only on working days.
     counter_days = {s.astimezone(VN_TZ).weekday() for _c, _a, s, ch in rows if ch == "counter"}
     assert counter_days <= {0, 1, 2, 3, 4, 5}  # a make-up Saturday is a working day
+
+
+def test_evaluations_score_as_dossiers_evaluation_does(generated: generate.Report) -> None:
+    calendar = calendar_for("22")
+    fields = (
+        "total_time",
+        "agency_time",
+        "contacts",
+        "agencies_contacted",
+        "contact_count",
+        "agency_count",
+        "per_agency",
+    )
+    stored = {e.dossier_id: e for e in Evaluation.objects.all()}
+    assert len(stored) > SIZE * 0.8
+    scores: Counter[int] = Counter()
+    for dossier in Dossier.objects.filter(pk__in=list(stored)):
+        generated_row = stored[dossier.pk]
+        scores[generated_row.agency_time] += 1
+        recomputed = evaluation.evaluate(dossier, calendar, NOW)
+        assert [getattr(generated_row, f) for f in fields] == [
+            getattr(recomputed, f) for f in fields
+        ], dossier.code
+    assert scores[2] > 0
+    assert scores[0] + scores[1] > 0
 
 
 def test_the_rollups_agree_with_a_brute_force_count(generated: generate.Report) -> None:
@@ -200,6 +241,7 @@ def test_the_same_seed_gives_the_same_year(province: Org) -> None:
     first, first_tickets = signature(), tickets()
     report = run(seed=3, dossiers=200, replace=True)
     assert report.deleted == 200
+    assert report.officers_created == 0  # those of the first run are found again
     assert signature() == first
     assert tickets() == first_tickets
     run(seed=4, dossiers=200, replace=True)
@@ -214,6 +256,10 @@ def test_replace_removes_only_what_was_generated(province: Org) -> None:
     report = run(dossiers=120, replace=True)
     assert report.deleted == 150
     assert Dossier.objects.count() == 120
+    # The closed days are those of the tickets there now, not of those deleted.
+    tickets = generate.generated_tickets("22").filter(day__lt=NOW.date())
+    closed = set(DailyQueueStat.objects.values_list("day", flat=True))
+    assert closed == set(tickets.values_list("day", flat=True))
     assert Ticket.objects.filter(pk=real.pk).exists()
     assert tracking.verify() == []
     # Without --replace a second batch is added, numbered after the first.

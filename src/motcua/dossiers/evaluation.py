@@ -26,7 +26,7 @@ from motcua.workcalendar.engine import WorkingCalendar
 SCORE = {Timeliness.EARLY: 2, Timeliness.ON_TIME: 1, Timeliness.LATE: 0}
 
 
-def _count_score(count: int) -> int:
+def count_score(count: int) -> int:
     return 2 if count <= 0 else 1 if count == 1 else 0
 
 
@@ -70,8 +70,8 @@ def evaluate(dossier: Dossier, calendar: WorkingCalendar, now: dt.datetime) -> E
             "evaluated_at": now,
             "total_time": SCORE[Timeliness(dossier.timeliness)],
             "agency_time": agency_time,
-            "contacts": _count_score(contacts),
-            "agencies_contacted": _count_score(len(places) - 1),
+            "contacts": count_score(contacts),
+            "agencies_contacted": count_score(len(places) - 1),
             "contact_count": contacts,
             "agency_count": len(places),
             "per_agency": per_agency,

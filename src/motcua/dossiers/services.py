@@ -143,7 +143,7 @@ def _file(
         applicant_phone=applicant.phone.strip(),
         applicant_email=applicant.email.strip(),
         data=submission.data,
-        fee_amount=_fee(version, submission.data, channel),
+        fee_amount=fee_for(version, submission.data, channel),
         submitted_at=now,
         submitted_by=staff_user(actor),
         check_due_at=deadlines.check_due_at(channel, now, calendar_for(point.province.code)),
@@ -168,7 +168,8 @@ def _file(
     return dossier
 
 
-def _fee(version: ProcedureVersion, data: dict[str, Any], channel: str) -> int | None:
+def fee_for(version: ProcedureVersion, data: dict[str, Any], channel: str) -> int | None:
+    """The fee of a dossier filed under `version` with the form `data` through `channel`."""
     fee = version.fee
     pages = int(data.get(fee.get("pages_field", ""), 1) or 1)
     copies = int(data.get(fee.get("copies_field", ""), 1) or 1)
