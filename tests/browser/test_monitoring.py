@@ -15,7 +15,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from motcua.catalogue.services import import_procedures
@@ -27,6 +26,7 @@ from motcua.organisation.models import Commune, Role
 from motcua.organisation.roles import DEFAULT_ROLES
 from tests.browser.waiting import wait_for_js
 from tests.catalogue_data import procedure
+from tests.core.events_support import session_cookie
 from tests.intake_data import certified_copy
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -49,18 +49,9 @@ def quang_ninh(transactional_db: Any) -> None:
 
 
 def context_of(browser: Browser, base: str, username: str, viewport: dict[str, int]) -> Any:
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
     context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base,
-            }
-        ]
-    )
+    cookie = session_cookie(get_user_model().objects.get(username=username))
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
     return context
 
 

@@ -13,13 +13,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from motcua.dossiers import processing, results, services
-from motcua.dossiers.models import Channel, Dossier, Result
+from motcua.dossiers import services
+from motcua.dossiers.models import Channel, Dossier
 from motcua.monitoring import index, kpis
 from motcua.monitoring.models import IndexIndicator, KeyResult, Objective
 from motcua.organisation import services as organisation
 from motcua.organisation.models import Role
 from motcua.workcalendar.engine import VN_TZ
+from tests.monitoring.flows import processed
 from tests.org import Org
 from tests.processing_data import judicial_record
 
@@ -80,20 +81,6 @@ def filed(org: Org) -> Dossier:
         actor=org.users["counter_halong"],
         point=org.points["halong"],
         outcome=services.Outcome("accept"),
-    )
-
-
-def processed(org: Org, dossier: Dossier) -> Dossier:
-    """Handled, approved, signed and returned within the morning (early)."""
-    users = org.users
-    processing.assign_handler(
-        dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"]
-    )
-    processing.propose(dossier=dossier, decision="grant", note="", actor=users["officer_stp"])
-    dossier = processing.approve(dossier=dossier, actor=users["leader_stp"])
-    results.sign_result(Result.objects.get(dossier=dossier).pk)
-    return processing.return_result(
-        dossier=dossier, method="counter", actor=users["counter_halong"]
     )
 
 

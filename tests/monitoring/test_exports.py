@@ -159,11 +159,25 @@ def test_exports_and_reports_follow_the_jurisdiction(org: Org) -> None:
     )
     client = client_of(leader)
     halong, baichay = org.communes["halong"].code, org.communes["baichay"].code
-    assert client.get(export_url("commune", halong, "csv")).status_code == 200
+    own = client.get(export_url("commune", halong, "csv"))
+    assert own.status_code == 200
+    # The commune, then what its page lists: its own agencies and service points, no other's.
+    codes = [row[header()[3]] for row in read_csv(own)]
+    assert codes[0] == halong
+    assert sorted(codes[1:]) == sorted(
+        [
+            org.agencies["ca_halong"].code,
+            org.agencies["ubnd_halong"].code,
+            org.points["halong"].code,
+        ]
+    )
     assert client.get(export_url("commune", baichay, "csv")).status_code == 403
     assert client.get(export_url("province", "22", "xlsx")).status_code == 403
     report = reverse("monitoring:report", args=["commune", baichay])
     assert client.get(report).status_code == 403
+    own_report = client.get(reverse("monitoring:report", args=["commune", halong]))
+    assert own_report.status_code == 200
+    assert own_report.content.startswith(b"%PDF")
     assert client.get(export_url("commune", halong, "csv", "period=custom")).status_code == 400
 
 

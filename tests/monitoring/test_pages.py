@@ -5,6 +5,7 @@ the ranking, the wall display."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -138,6 +139,10 @@ def test_a_commune_leader_sees_their_commune_and_the_ranking_only(org: Org, lead
     assert reverse("monitoring:unit", args=["province", "22"]) not in crumbs
 
     assert client.get(unit("commune", baichay)).status_code == 403
+    # The live tiles and the wall are scoped as the page is.
+    assert client.get(reverse("monitoring:tiles", args=["commune", baichay])).status_code == 403
+    assert client.get(unit("commune", baichay, wall="1", part="body")).status_code == 403
+    assert client.get(reverse("monitoring:tiles", args=["province", "22"])).status_code == 403
     assert client.get(unit("province", "22")).status_code == 403
     assert client.get(unit("agency", org.agencies["ubnd_baichay"].pk)).status_code == 403
     assert client.get(unit("agency", org.agencies["ubnd_halong"].pk)).status_code == 200
@@ -151,6 +156,8 @@ def test_a_commune_leader_sees_their_commune_and_the_ranking_only(org: Org, lead
     assert set(rows) == {c.code for c in org.communes.values()}
     assert "<a href=" in rows[halong]  # their own commune links to its page
     assert "<a href=" not in rows[baichay]  # the others show their score only
+    # Scores only: the index, its band and the points of each of the six groups, no KPIs.
+    assert len(re.findall(r'<td class="num">', rows[baichay])) == 6
     assert 'class="own"' in body.split(f'data-unit="commune:{halong}"', 1)[1][:20]
     agencies_ranking = client.get(reverse("monitoring:ranking") + "?kind=agency")
     assert agencies_ranking.status_code == 200
@@ -339,7 +346,43 @@ def test_a_past_period_is_not_live(org: Org) -> None:
         unit("province", "22", period="year", date=f"{last_year}-06-01")
     ).content.decode()
     assert "data-live-topic" not in html
-    assert f"Trends, {last_year}" in html or str(last_year) in html
+    assert 'data-live-topic="monitoring.22"' in client.get(unit("province", "22")).content.decode()
+    trends = html.split('id="monitoring-trends" type="application/json">', 1)[1]
+    assert json.loads(trends.split("</script>", 1)[0])["year"] == last_year
+
+
+def index_rank(html: str) -> list[int] | None:
+    """The numbers of the page's "rank N of M", None when the page shows no rank."""
+    if 'id="index-rank"' not in html:
+        return None
+    shown = html.split('id="index-rank">', 1)[1].split("</p>", 1)[0].split("<a", 1)[0]
+    return [int(n) for n in re.findall(r"\d+", shown)]
+
+
+def test_a_unit_is_ranked_among_its_parents_ranked_rows(intake_org: Org) -> None:
+    services.submit_dossier(submission=certified_copy(), channel=Channel.ONLINE)
+    client = client_of(intake_org.users["monitor"])
+    halong = intake_org.communes["halong"].code
+    commune = client.get(unit("commune", halong)).content.decode()
+    assert index_rank(commune) == [1, len(intake_org.communes)]  # the only one filed in
+    # The commune's agencies are ranked among themselves, as the commune's page lists them.
+    listed = drill_rows(commune, "agencies")
+    own = client.get(unit("agency", intake_org.agencies["ubnd_halong"].pk)).content.decode()
+    position = index_rank(own)
+    assert position is not None
+    assert position[1] == len(listed)
+    provincial = client.get(unit("agency", intake_org.agencies["stp"].pk)).content.decode()
+    position = index_rank(provincial)
+    assert position is not None
+    assert position[1] == len(
+        drill_rows(client.get(unit("province", "22")).content.decode(), "agencies")
+    )
+    # The provincial centre stands in Hồng Gai: ranked among that commune's service points.
+    point = client.get(unit("service_point", intake_org.points["tinh"].pk)).content.decode()
+    assert index_rank(point) == [1, 1]
+    # An officer has no index, so no rank.
+    officer = client.get(unit("officer", intake_org.users["officer_stp"].pk)).content.decode()
+    assert 'id="index-panel"' not in officer
 
 
 def test_the_page_shows_the_index_trends_and_okrs(org: Org) -> None:

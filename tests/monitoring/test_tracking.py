@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from motcua.dossiers import alerts, processing, results, services
-from motcua.dossiers.models import Channel, Dossier, Result
+from motcua.dossiers import alerts, processing, services
+from motcua.dossiers.models import Channel, Dossier
 from motcua.monitoring import kpis, tracking
 from motcua.monitoring.index import Definition
 from motcua.monitoring.kpis import Period, Unit
@@ -20,6 +20,7 @@ from motcua.monitoring.models import TrackedDossier, UnitDay, UnitStock
 from motcua.payments import services as payments
 from tests.intake_data import certified_copy
 from tests.monitoring import bruteforce
+from tests.monitoring.flows import processed
 from tests.org import Org
 from tests.processing_data import judicial_record
 
@@ -42,17 +43,7 @@ def _counter(org: Org, submission: Any, decision: str = "accept", items: tuple =
 
 
 def _returned(org: Org) -> Dossier:
-    users = org.users
-    dossier = _counter(org, judicial_record())
-    processing.assign_handler(
-        dossier=dossier, assignee=users["officer_stp"], actor=users["leader_stp"]
-    )
-    processing.propose(dossier=dossier, decision="grant", note="", actor=users["officer_stp"])
-    dossier = processing.approve(dossier=dossier, actor=users["leader_stp"])
-    results.sign_result(Result.objects.get(dossier=dossier).pk)
-    return processing.return_result(
-        dossier=dossier, method="counter", actor=users["counter_halong"]
-    )
+    return processed(org, _counter(org, judicial_record()))
 
 
 def workload(org: Org) -> dict[str, Dossier]:

@@ -156,7 +156,7 @@ class KeyResultForm(forms.ModelForm):
         cleaned: dict[str, Any] = super().clean() or {}
         metric = cleaned.get("metric", "")
         # Rates are kept from 0 to 1 (kpis): a target of 70 for 70 percent is never met.
-        if metric.endswith(("_rate", "_share")):
+        if kpis.is_rate(metric):
             for name in ("baseline", "target"):
                 value = cleaned.get(name)
                 if value is not None and not 0 <= value <= 1:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.monitoring import index, kpis, okrs, units
-from motcua.monitoring.kpis import METRIC_LABELS, Figures, Period, Unit
+from motcua.monitoring.kpis import METRIC_LABELS, Figures, Period, Unit, is_rate
 
 UNIT_KIND_LABELS: dict[str, Any] = {
     "province": gettext_lazy("Province"),
@@ -61,10 +61,6 @@ WALL_TILES = (
     "overdue",
     "satisfaction_rate",
 )
-
-
-def is_rate(metric: str) -> bool:
-    return metric.endswith(("_rate", "_share"))
 
 
 # Numbers as the pages show them ------------------------------------------------------------
@@ -144,17 +140,13 @@ def tile_metrics(unit: Unit) -> list[str]:
 
 
 def tiles(
-    metrics: dict[str, Any], before: dict[str, Any] | None, names: list[str] | tuple[str, ...]
+    metrics: dict[str, Any], before: dict[str, Any], names: list[str] | tuple[str, ...]
 ) -> list[Tile]:
     result = []
     for name in names:
         value = metrics.get(name)
         stock = name in kpis.STOCK_COUNTERS
-        text, direction, verdict = (
-            change(name, value, before.get(name))
-            if before is not None and not stock
-            else ("", "", "")
-        )
+        text, direction, verdict = ("", "", "") if stock else change(name, value, before.get(name))
         result.append(
             Tile(
                 name,

@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 
 from motcua.core.access import principal_of
 from motcua.core.permissions import Principal
+from motcua.core.text import spreadsheet_safe
 from motcua.monitoring import display, index, kpis, pages, periods, selectors
-from motcua.monitoring.kpis import METRIC_LABELS, Unit
+from motcua.monitoring.kpis import METRIC_LABELS, Unit, is_rate
 from motcua.organisation.models import Agency, ServicePoint
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# From, To, Kind, Code, Name: the columns before the KPIs.
+FIXED_COLUMNS = 5
 
 
 def _codes(rows: list[pages.Row]) -> dict[str, str]:
@@ -60,15 +62,15 @@ def table(
     figures = kpis.figures(unit, period)
     score = definition.score(figures) if unit.kind != "officer" else None
     position = pages.sibling_rank(unit, period, definition)
-    own = pages.Row(
+    own = pages.unit_row(
+        principal,
         unit,
         selectors.name(unit),
         figures,
-        figures.metrics(),
-        [],
-        score,
-        position[0] if position else None,
-        measured=frozenset(display.tile_metrics(unit)),
+        (),
+        "",
+        score=score,
+        rank=position[0] if position else None,
     )
     children = [
         row
@@ -84,7 +86,7 @@ def table(
         _("Code"),
         _("Name"),
         *(
-            f"{METRIC_LABELS[name]} (%)" if display.is_rate(name) else str(METRIC_LABELS[name])
+            f"{METRIC_LABELS[name]} (%)" if is_rate(name) else str(METRIC_LABELS[name])
             for name in METRIC_LABELS
         ),
         _("Index score"),
@@ -113,23 +115,16 @@ def table(
     return header, body
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(header)
-    rates = [display.is_rate(name) for name in METRIC_LABELS]
-    first = 5  # From, To, Kind, Code, Name
+    rates = [is_rate(name) for name in METRIC_LABELS]
     for row in rows:
         cells = []
         for position, value in enumerate(row):
-            metric = position - first
+            metric = position - FIXED_COLUMNS
             if value is None:
                 cells.append("")
             elif 0 <= metric < len(rates) and rates[metric]:
@@ -137,7 +132,7 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
             elif hasattr(value, "isoformat"):
                 cells.append(value.isoformat())
             else:
-                cells.append(_text(value))
+                cells.append(spreadsheet_safe(value))
         writer.writerow(cells)
     return out.getvalue().encode("utf-8")
 
@@ -156,17 +151,16 @@ def to_xlsx(header: list[str], rows: list[list[Any]], title: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     names = list(METRIC_LABELS)
-    first = 5
     for number, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=number, column=column, value=value)
             if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula
                 cell.data_type = "s"
-            metric = column - 1 - first
+            metric = column - 1 - FIXED_COLUMNS
             if hasattr(value, "isoformat"):
                 cell.number_format = "DD/MM/YYYY"
             elif 0 <= metric < len(names) and isinstance(value, Decimal):
-                if display.is_rate(names[metric]):
+                if is_rate(names[metric]):
                     cell.number_format = "0.00%"
                 else:
                     cell.number_format = "0.00" if names[metric] in display.TWO_PLACES else "0.0"

@@ -198,7 +198,11 @@ METRIC_LABELS: dict[str, Any] = {
     "officer_steps_on_time_rate": _("Steps done early or on time"),
     "officer_received": _("Dossiers received by the officer"),
 }
-RATE_METRICS = frozenset(name for name in METRIC_LABELS if name.endswith(("_rate", "_share")))
+
+
+def is_rate(metric: str) -> bool:
+    """Rates (0–1) are named `…_rate` or `…_share`; every other KPI is a count or an average."""
+    return metric.endswith(("_rate", "_share"))
 
 
 # Reading the rollups -----------------------------------------------------------------------

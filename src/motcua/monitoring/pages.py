@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from motcua.core.permissions import Principal
 from motcua.monitoring import display, index, kpis, selectors, units
@@ -28,7 +29,6 @@ from motcua.monitoring.periods import (
     following,
     period_label,
 )
-from motcua.organisation.models import Agency, ServicePoint
 from motcua.queueing import reports as queue_reports
 
 # The columns of the drill-down tables.
@@ -50,7 +50,6 @@ OFFICER_COLUMNS = (
 class Row:
     unit: Unit
     name: str
-    figures: Figures
     metrics: dict[str, Any]
     cells: list[str]
     score: index.Score | None = None
@@ -74,6 +73,38 @@ class Section:
         return [str(METRIC_LABELS[name]) for name in self.columns]
 
 
+@dataclass(frozen=True)
+class RankedSection:
+    """A ranked drill-down section: its key, its title, the kind of its rows and who they are
+    (given the unit above them)."""
+
+    key: str
+    title: Any
+    kind: str
+    names: Callable[[str], units.Names]
+
+
+# The ranked sections below a province and a commune. `sibling_rank` reads the same table, so
+# that a unit's rank on its own page is its rank in its parent's table.
+RANKED: dict[str, tuple[RankedSection, ...]] = {
+    "province": (
+        RankedSection("communes", gettext_lazy("Communes and wards"), "commune", units.communes_of),
+        RankedSection(
+            "agencies", gettext_lazy("Provincial agencies"), "agency", units.provincial_agencies
+        ),
+    ),
+    "commune": (
+        RankedSection(
+            "agencies", gettext_lazy("Agencies of the commune"), "agency", units.commune_agencies
+        ),
+        RankedSection(
+            "points", gettext_lazy("Service points"), "service_point", units.commune_points
+        ),
+    ),
+}
+RANKED_KINDS = frozenset(section.kind for sections in RANKED.values() for section in sections)
+
+
 def unit_url(unit: Unit, query: str = "") -> str:
     url = reverse("monitoring:unit", args=[unit.kind, unit.key])
     return f"{url}?{query}" if query else url
@@ -91,7 +122,7 @@ def is_own(principal: Principal, unit: Unit) -> bool:
     return False
 
 
-def _row(
+def unit_row(
     principal: Principal,
     unit: Unit,
     name: str,
@@ -103,12 +134,12 @@ def _row(
     rank: int | None = None,
     measured: tuple[str, ...] | None = None,
 ) -> Row:
+    """One unit's row: its figures, and a link to its page when the viewer may open it."""
     metrics = figures.metrics()
     url = unit_url(unit, query) if selectors.may_view(principal, unit) else ""
     return Row(
         unit,
         name,
-        figures,
         metrics,
         [display.show(column, metrics.get(column)) for column in columns],
         score,
@@ -128,7 +159,7 @@ def ranked_rows(
     query: str,
 ) -> list[Row]:
     return [
-        _row(
+        unit_row(
             principal,
             Unit(kind, ranked.key),
             ranked.name,
@@ -152,10 +183,13 @@ class _Lister:
     definition: index.Definition
     query: str
 
-    def ranked(self, key: str, title: str, kind: str, names: units.Names) -> Section:
-        figures = kpis.figures_by(kind, self.period, within=self.unit)
-        rows = ranked_rows(self.principal, kind, names, figures, self.definition, self.query)
-        return Section(key, title, list(UNIT_COLUMNS), rows, True)
+    def ranked(self, section: RankedSection) -> Section:
+        figures = kpis.figures_by(section.kind, self.period, within=self.unit)
+        names = section.names(self.unit.key)
+        rows = ranked_rows(
+            self.principal, section.kind, names, figures, self.definition, self.query
+        )
+        return Section(section.key, str(section.title), list(UNIT_COLUMNS), rows, True)
 
     def officers(
         self,
@@ -168,7 +202,7 @@ class _Lister:
     ) -> Section:
         """The officers by `busiest` (the most first), then by name; not ranked."""
         rows = [
-            _row(
+            unit_row(
                 self.principal,
                 Unit("officer", key),
                 name,
@@ -193,33 +227,8 @@ def sections(
     """The units one level down the drill-down, each with its figures (and, for communes,
     agencies and service points, its index score and rank among its siblings)."""
     lister = _Lister(principal, unit, period, definition, query)
-    if unit.kind == "province":
-        return [
-            lister.ranked(
-                "communes",
-                _("Communes and wards"),
-                "commune",
-                units.communes_of(unit.key),
-            ),
-            lister.ranked(
-                "agencies",
-                _("Provincial agencies"),
-                "agency",
-                units.provincial_agencies(unit.key),
-            ),
-        ]
-    if unit.kind == "commune":
-        return [
-            lister.ranked(
-                "agencies",
-                _("Agencies of the commune"),
-                "agency",
-                units.commune_agencies(unit.key),
-            ),
-            lister.ranked(
-                "points", _("Service points"), "service_point", units.commune_points(unit.key)
-            ),
-        ]
+    if unit.kind in RANKED:
+        return [lister.ranked(section) for section in RANKED[unit.kind]]
     if unit.kind == "agency":
         steps = kpis.figures_by("officer", period, within=unit)
         names = units.officers(steps, Q(role_memberships__agency_id=int(unit.key)))
@@ -254,25 +263,17 @@ def sections(
 def sibling_rank(
     unit: Unit, period: Period, definition: index.Definition
 ) -> tuple[int, int] | None:
-    """The unit's rank among the units it is ranked with, and how many they are."""
-    province = settings.PROVINCE_CODE
-    if unit.kind == "commune":
-        names = units.communes_of(province)
-        figures = kpis.figures_by("commune", period, within=Unit("province", province))
-    elif unit.kind in ("agency", "service_point"):
-        model = Agency if unit.kind == "agency" else ServicePoint
-        commune = model.objects.filter(pk=int(unit.key)).values_list("commune__code", flat=True)
-        code = commune.first()
-        if unit.kind == "agency":
-            names = units.commune_agencies(code) if code else units.provincial_agencies(province)
-        else:
-            names = units.commune_points(code) if code else []
-        if not names:
-            return None
-        within = Unit("commune", code) if code else Unit("province", province)
-        figures = kpis.figures_by(unit.kind, period, within=within)
-    else:
+    """The unit's rank in its parent's ranked section, and how many units that ranks."""
+    if unit.kind not in RANKED_KINDS:
         return None
+    parent = selectors.parent(unit)
+    if parent is None:
+        return None
+    found = [section for section in RANKED.get(parent.kind, ()) if section.kind == unit.kind]
+    if not found:
+        return None  # a provincial service point: no section ranks it
+    names = found[0].names(parent.key)
+    figures = kpis.figures_by(unit.kind, period, within=parent)
     for ranked in index.rank(names, figures, definition):
         if ranked.key == unit.key:
             return ranked.rank, len(names)
@@ -369,7 +370,6 @@ def tiles_context(
         "unit": unit,
         "selection": selection,
         "figures": figures,
-        "metrics": metrics,
         "before": before,
         "tiles": display.tiles(
             metrics, before, display.tile_metrics(unit) if names is None else names

@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy
 from motcua.core.errors import MotcuaError
 from motcua.monitoring import kpis
 from motcua.monitoring.kpis import Period
+from motcua.queueing import reports as queue_reports
 
-# A custom period covers at most a year and a day, as the queue reports do.
-MAX_CUSTOM_DAYS = 366
+# A custom period covers at most what a queue report does (a year and a day): the service
+# points' figures are read through those reports.
+MAX_CUSTOM_DAYS = queue_reports.MAX_REPORT_DAYS
 # Dates outside these are typing mistakes (and would overflow date arithmetic).
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 
 from motcua.core.access import principal_of
 from motcua.core.errors import MotcuaError
+from motcua.core.permissions import Principal
 from motcua.dossiers.slips import html_to_pdf
 from motcua.monitoring import display, kpis, pages, periods
-from motcua.monitoring.kpis import METRIC_LABELS, Period
+from motcua.monitoring.kpis import Period
 
 # Seconds a browser may reuse a report before asking again.
 CACHE_SECONDS = 300
@@ -62,13 +63,12 @@ def comparison(context: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def render_report(principal: Any, unit: kpis.Unit, month: dt.date) -> bytes:
+def render_report(principal: Principal, unit: kpis.Unit, month: dt.date) -> bytes:
     selection = periods.Selection(Period.of("month", month), today=kpis.today())
     context = pages.overview(principal, unit, selection)
     context.update(
         comparison=comparison(context),
         generated_at=timezone.localtime(),
-        metric_labels=METRIC_LABELS,
         title=_("Monthly report %(month)s") % {"month": f"{month.month:02d}/{month.year}"},
     )
     return html_to_pdf(render_to_string("monitoring/report.html", context))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core.errors import NotFound, PermissionDenied
 from motcua.core.permissions import Principal
+from motcua.monitoring import units
 from motcua.monitoring.kpis import Unit
 from motcua.organisation.models import Agency, Commune, Province, RoleMembership, ServicePoint
 
@@ -115,7 +116,7 @@ def name(unit: Unit) -> str:
         point = ServicePoint.objects.filter(pk=_number(unit.key)).first()
         return point.name if point else unit.key
     user = get_user_model().objects.filter(pk=_number(unit.key)).first()
-    return (user.get_full_name() or user.get_username()) if user else unit.key
+    return units.person(user) if user else unit.key
 
 
 def parent(unit: Unit) -> Unit | None:

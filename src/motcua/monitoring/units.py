@@ -37,41 +37,31 @@ def communes_of(province: str) -> Names:
     return _names(Commune.objects.filter(province__code=province).values_list("code", "name"))
 
 
+def _agencies(**filters: Any) -> Names:
+    agencies = Agency.objects.filter(active=True, **filters).order_by("code")
+    return _names(agencies.values_list("pk", "name"))
+
+
 def agencies_of(province: str, *, level: str | None = None) -> Names:
     """Every active agency serving the province (of one level, when given)."""
-    agencies = Agency.objects.filter(province__code=province, active=True)
-    if level is not None:
-        agencies = agencies.filter(level=level)
-    return _names(agencies.order_by("code").values_list("pk", "name"))
+    return _agencies(province__code=province, **({} if level is None else {"level": level}))
 
 
 def provincial_agencies(province: str) -> Names:
     """The agencies above the communes (departments, the provincial committee, branches)."""
-    return _names(
-        Agency.objects.filter(province__code=province, commune__isnull=True, active=True)
-        .order_by("code")
-        .values_list("pk", "name")
-    )
+    return _agencies(province__code=province, commune__isnull=True)
 
 
 def commune_agencies(commune: str) -> Names:
-    return _names(
-        Agency.objects.filter(commune__code=commune, active=True)
-        .order_by("code")
-        .values_list("pk", "name")
-    )
+    return _agencies(commune__code=commune)
+
+
+def _points(**filters: Any) -> Names:
+    return _names(ServicePoint.objects.filter(active=True, **filters).values_list("pk", "name"))
 
 
 def commune_points(commune: str) -> Names:
-    return _names(
-        ServicePoint.objects.filter(commune__code=commune, active=True).values_list("pk", "name")
-    )
-
-
-def _province_points(province: str) -> Names:
-    return _names(
-        ServicePoint.objects.filter(province__code=province, active=True).values_list("pk", "name")
-    )
+    return _points(commune__code=commune)
 
 
 def officers(keys: Iterable[str], members: Q, *, active_only: bool = True) -> Names:
@@ -107,7 +97,7 @@ def children_of(unit: Unit, kind: str, with_data: Iterable[str]) -> dict[str, st
         own = agencies_of(unit.key) if province else commune_agencies(unit.key)
         others = Agency.objects.filter(pk__in=[int(key) for key in keys]).values_list("pk", "name")
     else:
-        own = _province_points(unit.key) if province else commune_points(unit.key)
+        own = _points(province__code=unit.key) if province else commune_points(unit.key)
         others = ServicePoint.objects.filter(pk__in=[int(key) for key in keys]).values_list(
             "pk", "name"
         )

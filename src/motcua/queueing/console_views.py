@@ -28,6 +28,7 @@ from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError, NotFound
 from motcua.core.permissions import Principal
 from motcua.core.ratelimits import limit_public
+from motcua.core.text import spreadsheet_safe
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.webforms import flash_refusal
 from motcua.organisation.models import Counter
@@ -516,13 +517,6 @@ class ReportForm(forms.Form):
         return data
 
 
-def _csv_cell(value: Any) -> Any:
-    """Text a spreadsheet would take for a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def _csv_report(rows: queue_reports.ReportRows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -558,10 +552,10 @@ def _csv_report(rows: queue_reports.ReportRows) -> HttpResponse:
     writer.writerow([_("Day"), _("Service point code"), _("Service point"), *measures])
     for day in rows.days:
         writer.writerow(
-            [_csv_cell(c) for c in [day.day.isoformat(), day.point.code, day.point.name]]
-            + [_csv_cell(v) for v in values(day.figures)]
+            [spreadsheet_safe(c) for c in [day.day.isoformat(), day.point.code, day.point.name]]
+            + [spreadsheet_safe(v) for v in values(day.figures)]
         )
-    writer.writerow([_("Total"), "", "", *[_csv_cell(v) for v in values(rows.total)]])
+    writer.writerow([_("Total"), "", "", *[spreadsheet_safe(v) for v in values(rows.total)]])
     writer.writerow([])
     writer.writerow(
         [
@@ -579,13 +573,13 @@ def _csv_report(rows: queue_reports.ReportRows) -> HttpResponse:
             continue  # the tickets nobody called: in the totals above
         writer.writerow(
             [
-                _csv_cell(row.point.code),
-                _csv_cell(row.point.name),
-                _csv_cell(row.officer_name),
+                spreadsheet_safe(row.point.code),
+                spreadsheet_safe(row.point.name),
+                spreadsheet_safe(row.officer_name),
                 row.figures.served,
-                _csv_cell(row.figures.avg_service),
+                spreadsheet_safe(row.figures.avg_service),
                 row.figures.ratings,
-                _csv_cell(row.figures.avg_rating),
+                spreadsheet_safe(row.figures.avg_rating),
             ]
         )
     return response
