@@ -172,6 +172,8 @@ INSTALLED_APPS = [
     "motcua.identity",
     "motcua.credentials",
     "motcua.monitoring",
+    "oauth2_provider",
+    "motcua.interop",
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,8 @@ urlpatterns = [
     path("", include("motcua.identity.urls")),
     path("", include("motcua.credentials.urls")),
     path("", include("motcua.credentials.verifier_urls")),
+    path("oauth/", include("motcua.interop.oauth_urls")),
+    path("open-data/", include("motcua.interop.opendata_urls")),
+    path("interop/transfers/", include("motcua.interop.transfers.urls")),
     path("admin/", admin.site.urls),
 ]

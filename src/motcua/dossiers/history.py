@@ -12,6 +12,7 @@ from motcua.core.access import staff_user
 from motcua.core.jobs import enqueue_on_commit
 from motcua.dossiers import tasks
 from motcua.dossiers.models import Dossier, DossierEvent, Slip
+from motcua.interop import outbox
 from motcua.monitoring import tracking
 from motcua.organisation.models import Agency
 
@@ -26,7 +27,8 @@ def append_event(
     note: str = "",
 ) -> DossierEvent:
     """Events are appended, never edited: `before` → the dossier's status now. Call it once the
-    dossier's new state is saved: the monitoring rollups are brought up to date from it."""
+    dossier's new state is saved: the monitoring rollups are brought up to date from it, and
+    the outbox gets the event for the systems outside (same transaction)."""
     staff = staff_user(actor)
     event = DossierEvent.objects.create(
         dossier=dossier,
@@ -39,6 +41,7 @@ def append_event(
         note=note,
     )
     tracking.track(dossier.pk)
+    outbox.record(event)
     return event
 
 

@@ -1,0 +1,5 @@
+"""Placeholder, filled by its part."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""National portal sink (filled by its part)."""

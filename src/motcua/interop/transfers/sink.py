@@ -1,0 +1,1 @@
+"""Transfer status sink (filled by its part)."""

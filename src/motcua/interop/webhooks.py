@@ -1,0 +1,1 @@
+"""Webhook subscriptions: the sink (filled by its part)."""
