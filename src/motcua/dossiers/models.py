@@ -142,6 +142,11 @@ class Dossier(models.Model):
         max_length=200, unique=True, null=True, editable=False
     )
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # A dossier transferred in from another motcua instance references its original there (the
+    # instance's id and the original's code): the original is the one counted and reported to
+    # the national portal, this one is not counted twice.
+    origin_instance = models.CharField(_("original's instance"), max_length=200, blank=True)
+    origin_code = models.CharField(_("original dossier code"), max_length=60, blank=True)
     # Processing (after receipt). `step` is the internal sub-status: the process step the
     # dossier is at. The clock starts at receipt and starts again from zero when a supplement
     # asked for after receipt comes in; time waiting for the citizen moves `due_at` later.
