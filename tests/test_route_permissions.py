@@ -381,6 +381,19 @@ ROUTES: dict[str, Route] = {
     "api:monitoring_ranking": Route("monitoring.view", query="kind=commune"),
     "api:monitoring_index_definition": Route(LOGGED_IN),
     "api:monitoring_okrs": Route(LOGGED_IN, query="unit=province:22", only=PROVINCE_WIDE),
+    # Other systems: OAuth 2.0 client credentials. A bare POST is a malformed token request;
+    # no staff session carries a client's bearer token, so the exchange API refuses them all.
+    "oauth:token": Route(PUBLIC, method="post", expect=frozenset({400})),
+    "oauth:revoke": Route(PUBLIC, method="post", expect=frozenset({400})),
+    "api:exchange_dossiers": Route(PUBLIC, expect=frozenset({401})),
+    "api:exchange_dossiers_create": Route(
+        PUBLIC, method="post", body=ONLINE_BODY, expect=frozenset({401})
+    ),
+    "api:exchange_dossier": Route(PUBLIC, args=("x",), expect=frozenset({401})),
+    "api:exchange_dossier_events": Route(PUBLIC, args=("x",), expect=frozenset({401})),
+    "opendata:index": Route(PUBLIC),
+    "opendata:procedures": Route(PUBLIC, args=("json",)),
+    "opendata:kpis": Route(PUBLIC, args=("csv",)),
 }
 
 # What each user's jurisdiction reaches (keys of the Org's points and agencies).

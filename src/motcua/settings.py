@@ -93,6 +93,28 @@ NATIONAL_DB_URL = os.environ.get("MOTCUA_NATIONAL_DB_URL", "")
 # which only suits the demo simulator.
 NATIONAL_DB_TOKEN = os.environ.get("MOTCUA_NATIONAL_DB_TOKEN", "")
 
+# National public service portal synchronisation (motcua.interop.portal). MOTCUA_PORTAL_URL:
+# the portal's API base URL; empty = neither pushing statuses nor pulling dossiers.
+# MOTCUA_PORTAL_TOKEN: the bearer token the portal issued to this province.
+# MOTCUA_PORTAL_PULL_MINUTES: how often dossiers filed on the portal are pulled into intake.
+# MOTCUA_PORTAL_PROCEDURE_SUFFIX: the locality suffix the portal appends to national procedure
+# codes (e.g. 000.00.00.H22); empty = none.
+PORTAL_URL = os.environ.get("MOTCUA_PORTAL_URL", "").rstrip("/")
+PORTAL_TOKEN = os.environ.get("MOTCUA_PORTAL_TOKEN", "")
+PORTAL_PULL_MINUTES = int(os.environ.get("MOTCUA_PORTAL_PULL_MINUTES", "5"))
+PORTAL_PROCEDURE_SUFFIX = os.environ.get("MOTCUA_PORTAL_PROCEDURE_SUFFIX", "")
+
+# The outbox (motcua.interop.delivery). MOTCUA_OUTBOX_LEASE_SECONDS: how long a worker holds
+# the deliveries it is sending; those of a worker that died go to another after that.
+# MOTCUA_OUTBOX_MAX_ATTEMPTS: attempts before a delivery becomes a dead letter (12 ≈ a day).
+# MOTCUA_WEBHOOKS_ALLOW_HTTP: accept plain-http webhook URLs beyond localhost (never in production).
+OUTBOX_LEASE_SECONDS = int(os.environ.get("MOTCUA_OUTBOX_LEASE_SECONDS", "60"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "12"))
+WEBHOOKS_ALLOW_HTTP = env_bool("MOTCUA_WEBHOOKS_ALLOW_HTTP", False)
+
+# MOTCUA_OPEN_DATA_MAX_AGE: seconds browsers and shared caches may keep an open data file.
+OPEN_DATA_MAX_AGE = int(os.environ.get("MOTCUA_OPEN_DATA_MAX_AGE", "300"))
+
 # MOTCUA_DEV_EID: serve the development e-ID provider (an OpenID Connect provider with test
 # personas, as Singapore's MockPass is for Singpass) under /dev-eid/. On in the demo (debug),
 # off in production unless enabled.
@@ -339,6 +361,17 @@ CONTENT_SECURITY_POLICY = (
 PUBLIC_RATE = os.environ.get("MOTCUA_PUBLIC_RATE", "120/m")
 
 RATELIMIT_VIEW = "motcua.core.views.rate_limited"
+
+# Other agencies' systems (motcua.interop.clients): OAuth 2.0 client credentials only, scopes
+# from each client's authorisations, secrets kept hashed, no refresh tokens.
+# MOTCUA_API_TOKEN_SECONDS: lifetime of an API client's access token (default 1 hour).
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("MOTCUA_API_TOKEN_SECONDS", "3600")),
+    "SCOPES_BACKEND_CLASS": "motcua.interop.clients.oauth.ClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "motcua.interop.clients.oauth.ClientValidator",
+}
+# DOT's own model, named so that migrations pointing at it resolve (DOT reads it as swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 LOGGING = {
     "version": 1,

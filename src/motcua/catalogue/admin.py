@@ -47,7 +47,7 @@ class ProcedureForm(forms.ModelForm):
 
     class Meta:
         model = Procedure
-        fields = ["active"]
+        fields = ["active", "confidentiality"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,8 +69,8 @@ class ProcedureForm(forms.ModelForm):
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     form = ProcedureForm
-    list_display = ["code", "current", "active"]
-    list_filter = ["active"]
+    list_display = ["code", "current", "confidentiality", "active"]
+    list_filter = ["active", "confidentiality"]
     search_fields = ["code", "versions__name"]
     inlines = [VersionInline]
 
@@ -78,9 +78,14 @@ class ProcedureAdmin(admin.ModelAdmin):
         with transaction.atomic():
             version = services.save_version(document=form.cleaned_data["spec"], actor=request.user)
             procedure = version.procedure
-            if procedure.active != obj.active:
-                procedure.active = obj.active
-                procedure.save(update_fields=["active"])
+            # The document makes the version; activity and confidentiality are the procedure's.
+            changed = [
+                f for f in ("active", "confidentiality") if getattr(procedure, f) != getattr(obj, f)
+            ]
+            for name in changed:
+                setattr(procedure, name, getattr(obj, name))
+            if changed:
+                procedure.save(update_fields=changed)
             obj.pk = procedure.pk
 
 

@@ -15,8 +15,31 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Confidentiality(models.IntegerChoices):
+    """How confidential a procedure's dossiers are, lowest first (after Open Zaak's
+    vertrouwelijkheidaanduiding, shortened): an API client reads a dossier only up to the
+    maximum its authorisation grants."""
+
+    PUBLIC = 1, _("Public")
+    INTERNAL = 2, _("Internal")
+    CONFIDENTIAL = 3, _("Confidential")
+    # A document classified "Mật" (or above) under the Law on Protection of State Secrets.
+    SECRET = 4, _("Secret (state secret)")
+
+
 class Procedure(models.Model):
     code = models.CharField(_("national code"), max_length=20, unique=True)
+    confidentiality = models.PositiveSmallIntegerField(
+        _("confidentiality"),
+        choices=Confidentiality.choices,
+        default=Confidentiality.PUBLIC,
+        help_text=_(
+            "How confidential the procedure's dossiers are; every dossier of the procedure "
+            "has this level. Other agencies' systems read a dossier through the API only if "
+            "their authorisation reaches this level. Secret: the dossier holds a state secret "
+            '("Mật" or above).'
+        ),
+    )
     current = models.OneToOneField(
         "ProcedureVersion",
         verbose_name=_("current version"),

@@ -31,6 +31,9 @@ APP_PERMISSION = {
     # The service-quality index and the OKRs are the province's own rules and targets, set by
     # whoever manages its organisation; the rollups are shown read-only.
     "monitoring": "organisation.manage",
+    # API clients, webhook subscriptions, portal mappings, transfer peers and the outbox hold
+    # the province's credentials for other systems: a permission of their own.
+    "interop": "interop.manage",
 }
 # Memberships are staff management, not organisation structure.
 MODEL_PERMISSION = {

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, object] = {
     "document.digitise": _("Digitise paper documents into the document store"),
     "document.view": _("Read and search the document store of one's jurisdiction"),
     "monitoring.view": _("View service-quality monitoring"),
+    "interop.manage": _("Manage connections with other systems (API clients, webhooks, peers)"),
     "admin.access": _("Use the administration site"),
 }
 

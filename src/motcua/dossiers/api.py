@@ -259,12 +259,12 @@ def _files(files: list[FileIn]) -> dict[str, UploadedFile]:
     return decoded
 
 
-def _replayed(dossier: Dossier, started: dt.datetime) -> int:
+def replayed_status(dossier: Dossier, started: dt.datetime) -> int:
     """200 for a retry answered with the dossier a first request filed, 201 for a new one."""
     return 200 if dossier.submitted_at < started else 201
 
 
-def _submission(payload: OnlineDossierIn, **extra: Any) -> Submission:
+def submission_of(payload: OnlineDossierIn, **extra: Any) -> Submission:
     applicant = payload.applicant
     return Submission(
         procedure_code=payload.procedure,
@@ -304,7 +304,7 @@ def create_dossier(
         else None
     )
     dossier = services.submit_dossier(
-        submission=_submission(
+        submission=submission_of(
             payload, on_paper=frozenset(payload.on_paper), queue_ticket=payload.queue_ticket
         ),
         channel=payload.channel,
@@ -314,7 +314,7 @@ def create_dossier(
         outcome=outcome,
         ip=audit.client_ip(request),
     )
-    return Status(_replayed(dossier, started), dossier)
+    return Status(replayed_status(dossier, started), dossier)
 
 
 @router.get("", response=responses(list[DossierSummaryOut]), url_name="dossiers")
@@ -393,12 +393,12 @@ def submit_online(
         key = "online:" + hashlib.sha256(binding).hexdigest()
     started = timezone.now()
     dossier = services.submit_dossier(
-        submission=_submission(payload, identity=_identity(request, payload, eid_id_token)),
+        submission=submission_of(payload, identity=_identity(request, payload, eid_id_token)),
         channel=Channel.ONLINE,
         key=key,
         ip=audit.client_ip(request),
     )
-    return Status(_replayed(dossier, started), dossier)
+    return Status(replayed_status(dossier, started), dossier)
 
 
 def _identity(

@@ -59,7 +59,7 @@ def principal_for_user(user: Any) -> Principal:
         provinces.add(settings.PROVINCE_CODE)
         roles.add("superuser")
     if agencies:
-        agencies |= _descendant_agency_ids(agencies)
+        agencies |= descendant_agency_ids(agencies)
     return Principal(
         user_id=user.pk,
         permissions=frozenset(permissions),
@@ -71,7 +71,7 @@ def principal_for_user(user: Any) -> Principal:
     )
 
 
-def _descendant_agency_ids(roots: set[int]) -> set[int]:
+def descendant_agency_ids(roots: set[int]) -> set[int]:
     found: set[int] = set()
     frontier = set(roots)
     while frontier:

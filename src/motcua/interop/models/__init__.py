@@ -1,5 +1,9 @@
 """The interop app's models, one module per part."""
 
+from motcua.interop.models.clients import ApiCall, ApiClient, Authorisation
 from motcua.interop.models.outbox import Delivery, OutboxEvent
+from motcua.interop.models.portal import PortalDossier, PortalProcedure, PulledSubmission
 
-__all__ = ["Delivery", "OutboxEvent"]
+__all__ = ["ApiCall", "ApiClient", "Authorisation", "Delivery", "OutboxEvent"]
+__all__ += ["PortalDossier", "PortalProcedure", "PulledSubmission"]
+__all__ += ["Peer", "Transfer", "TransferUpdate"]
