@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from motcua.catalogue import services
 from motcua.catalogue.fees import compute_fee
-from motcua.catalogue.models import Procedure, ProcedureVersion
+from motcua.catalogue.models import Confidentiality, Procedure, ProcedureVersion
 from motcua.core.errors import MotcuaError
 from tests.catalogue_data import CERTIFIED_COPY, procedure
 
@@ -192,13 +192,15 @@ def test_editing_in_the_admin_makes_a_new_version(org) -> None:  # type: ignore[
     page = client.get(url)
     assert page.status_code == 200
     changed = procedure(time={"kind": "working_days", "value": 2})
-    saved = client.post(url, {"active": "on", "spec": json.dumps(changed)} | INLINE)
+    form = {"active": "on", "confidentiality": Confidentiality.INTERNAL}
+    saved = client.post(url, form | {"spec": json.dumps(changed)} | INLINE)
     assert saved.status_code == 302, saved.content.decode()[:2000]
     proc.refresh_from_db()
     assert proc.current.number == 2
+    assert proc.confidentiality == Confidentiality.INTERNAL
     assert proc.current.spec["time"] == {"kind": "working_days", "value": 2}
     assert AuditEntry.objects.filter(action="catalogue.procedure.version").count() == 2
-    refused = client.post(url, {"active": "on", "spec": json.dumps(procedure(level="x"))} | INLINE)
+    refused = client.post(url, form | {"spec": json.dumps(procedure(level="x"))} | INLINE)
     assert refused.status_code == 200
     assert "level" in refused.content.decode()
     proc.refresh_from_db()
