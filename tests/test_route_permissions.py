@@ -391,6 +391,16 @@ ROUTES: dict[str, Route] = {
     ),
     "api:exchange_dossier": Route(PUBLIC, args=("x",), expect=frozenset({401})),
     "api:exchange_dossier_events": Route(PUBLIC, args=("x",), expect=frozenset({401})),
+    # Transfers between motcua instances: the peers' endpoints take signed envelopes only (400
+    # without one); the staff page and API act on a dossier of one's jurisdiction (a transfer
+    # to an unknown peer is refused before anything else).
+    "transfers:jwks": Route(PUBLIC),
+    "transfers:inbox": Route(PUBLIC, method="post", expect=frozenset({400})),
+    "transfers:status": Route(PUBLIC, method="post", expect=frozenset({400})),
+    "transfers:transfer": Route("dossier.view", objects="dossier"),
+    "api:transfer_peers": Route("dossier.view"),
+    "api:dossier_transfers": Route("dossier.view", objects="dossier"),
+    "api:dossier_transfer": action({"peer": 999999}, expect=frozenset({400})),
     "opendata:index": Route(PUBLIC),
     "opendata:procedures": Route(PUBLIC, args=("json",)),
     "opendata:kpis": Route(PUBLIC, args=("csv",)),

@@ -22,6 +22,7 @@ from motcua.dossiers.processing_api import public_router as public_processing_ro
 from motcua.dossiers.processing_api import router as processing_router
 from motcua.dossiers.processing_api import work_router
 from motcua.interop.client_api import router as exchange_router
+from motcua.interop.transfers.api import router as transfers_router
 from motcua.monitoring.api import router as monitoring_router
 from motcua.organisation.api import router as organisation_router
 from motcua.queueing.api import router as queue_router
@@ -85,3 +86,4 @@ api.add_router("/digitisation", digitisation_router, tags=["digitisation"])
 api.add_router("/credentials", credentials_router, tags=["credentials"])
 api.add_router("/monitoring", monitoring_router, tags=["monitoring"])
 api.add_router("/exchange", exchange_router, tags=["exchange"])
+api.add_router("/transfers", transfers_router, tags=["transfers"])

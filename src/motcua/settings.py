@@ -106,10 +106,11 @@ PORTAL_PROCEDURE_SUFFIX = os.environ.get("MOTCUA_PORTAL_PROCEDURE_SUFFIX", "")
 
 # The outbox (motcua.interop.delivery). MOTCUA_OUTBOX_LEASE_SECONDS: how long a worker holds
 # the deliveries it is sending; those of a worker that died go to another after that.
-# MOTCUA_OUTBOX_MAX_ATTEMPTS: attempts before a delivery becomes a dead letter (12 ≈ a day).
+# MOTCUA_OUTBOX_MAX_ATTEMPTS: attempts before a delivery becomes a dead letter (the waits
+# double from 10 s up to 6 h: 15 attempts span about a day).
 # MOTCUA_WEBHOOKS_ALLOW_HTTP: accept plain-http webhook URLs beyond localhost (never in production).
 OUTBOX_LEASE_SECONDS = int(os.environ.get("MOTCUA_OUTBOX_LEASE_SECONDS", "60"))
-OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "12"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("MOTCUA_OUTBOX_MAX_ATTEMPTS", "15"))
 WEBHOOKS_ALLOW_HTTP = env_bool("MOTCUA_WEBHOOKS_ALLOW_HTTP", False)
 
 # MOTCUA_OPEN_DATA_MAX_AGE: seconds browsers and shared caches may keep an open data file.

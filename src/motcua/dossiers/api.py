@@ -409,9 +409,7 @@ def _identity(
     if scheme.lower() != "bearer" or not access_token or not id_token:
         return None
     citizen = rp.citizen_from_tokens(access_token=access_token.strip(), id_token=id_token)
-    return prefill.verified_identity(
-        citizen, for_organisation=payload.represent == "organisation"
-    )
+    return prefill.verified_identity(citizen, for_organisation=payload.represent == "organisation")
 
 
 @public_router.get(

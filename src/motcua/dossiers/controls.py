@@ -23,6 +23,9 @@ OUTCOMES = {
     "returned_post": "Trả kết quả qua bưu chính",
     "returned_online": "Trả kết quả trực tuyến",
     "stopped": "Dừng giải quyết",
+    # Transfers between instances (motcua.interop.transfers): the steps cancelled here.
+    "transferred": "Chuyển liên thông sang hệ thống khác giải quyết",
+    "sent_to_origin": "Gửi kết quả về nơi tiếp nhận hồ sơ gốc",
 }
 
 

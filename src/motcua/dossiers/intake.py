@@ -108,6 +108,10 @@ class Submission:
     on_paper: frozenset[str] = frozenset()
     queue_ticket: str = ""
     identity: VerifiedIdentity | None = None
+    # A linked copy of a dossier transferred in from another motcua instance: that instance's
+    # id and the original's code (motcua.interop.transfers).
+    origin_instance: str = ""
+    origin_code: str = ""
 
 
 @dataclass(frozen=True)

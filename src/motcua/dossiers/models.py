@@ -268,6 +268,10 @@ EVENT_LABELS = {
     "stop_requested": _("Applicant asked to stop"),
     "stopped": _("Stopped"),
     "digitised": _("Paper document digitised"),
+    "transferred": _("Transferred to another instance"),
+    "transfer_refused": _("Refused by the other instance"),
+    "remote_status": _("Status at the other instance"),
+    "result_received": _("Result received from the other instance"),
 }
 
 

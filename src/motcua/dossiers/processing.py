@@ -13,9 +13,12 @@ signing run after commit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -547,6 +550,8 @@ def approve(
     )
     if following is None or following.kind == Task.Kind.RETURN:
         result = _issue_result(dossier, task.agency, actor, now)
+        if following is not None and dossier.origin_code:
+            _result_goes_to_origin(dossier, following, now)
         dossier.status = Status.PROCESSED
         _audit(actor, "approve", dossier, ip, result=result.kind, number=result.number)
     else:
@@ -766,3 +771,127 @@ def stop(
     _save(dossier, actor, "stopped", before, reason)
     _audit(actor, "stop", dossier, ip)
     return dossier
+
+
+# Dossiers processed by another motcua instance ---------------------------------------------
+# A received dossier may be transferred to another instance (motcua.interop.transfers): this
+# one keeps the original, which the applicant deals with, which is counted and which is
+# reported to the national portal; the other processes a linked copy, whose statuses come back
+# here through these functions. Each is called inside the transfer service's transaction with
+# the dossier locked.
+
+TRANSFERRED_STEP = "transferred"
+
+
+@dataclass(frozen=True)
+class RemoteResult:
+    """The result another instance issued, as its signed envelope describes it."""
+
+    kind: str
+    number: str
+    title: str
+    reasons: list[str]
+    agency_code: str
+    approved_at: dt.datetime
+    signed_at: dt.datetime
+
+
+def hand_over(dossier: Dossier, actor: Any, destination: str, note: str, ip: str | None) -> None:
+    """The competent agency's leader, who decides who handles a dossier (`assign_handler`),
+    sends it to another instance: its open steps here are cancelled and it waits, processing
+    (4), for the other instance's outcome."""
+    _require_status(dossier, workflow.IN_PROCESS, _("be transferred"))
+    _in_agency(principal_for(actor), dossier.competent_agency, "dossier.approve")
+    if dossier.origin_code:
+        raise Conflict(
+            _("A dossier transferred in from another instance cannot be transferred again."),
+            code="linked_copy",
+        )
+    now = timezone.now()
+    dossier.tasks.filter(state=Task.State.OPEN).update(
+        state=Task.State.CANCELLED, closed_at=now, outcome=TRANSFERRED_STEP
+    )
+    dossier.step = TRANSFERRED_STEP
+    before = dossier.status
+    dossier.status = Status.PROCESSING
+    _save(dossier, actor, "transferred", before, f"{destination}: {note}" if note else destination)
+    _audit(actor, "transfer", dossier, ip, to=destination)
+
+
+def _result_goes_to_origin(dossier: Dossier, step: Task, now: dt.datetime) -> None:
+    """A linked copy's result is not returned here: it goes back with the copy's status to the
+    original's instance, whose receiving point returns it to the applicant."""
+    step.state, step.closed_at, step.outcome = Task.State.CANCELLED, now, "sent_to_origin"
+    step.save(update_fields=["state", "closed_at", "outcome"])
+    dossier.step = ""
+
+
+def take_back(dossier: Dossier, reason: str) -> None:
+    """The other instance refused the dossier: processing goes on here, from the step after
+    receipt."""
+    if dossier.step != TRANSFERRED_STEP:
+        return
+    first = workflow.steps_of(dossier.version.spec)[0]
+    _hand_on(dossier, first.code, reason, timezone.now(), calendar_for(dossier.province.code))
+    _save(dossier, None, "transfer_refused", dossier.status, reason)
+
+
+def take_remote_result(dossier: Dossier, remote: RemoteResult, pdf: bytes, note: str) -> Result:
+    """The other instance issued the result: it becomes this dossier's result, as the issuing
+    agency signed it (`pdf`, checked against the hash the envelope signed), and the receiving
+    point returns it to the applicant (`return_result`)."""
+    _require_status(dossier, (Status.PROCESSING,), _("take another instance's result"))
+    if dossier.step != TRANSFERRED_STEP:
+        raise Conflict(
+            _("This dossier is not waiting for another instance."), code="not_transferred"
+        )
+    agency = Agency.objects.filter(code=remote.agency_code).first() or dossier.competent_agency
+    result = Result(
+        dossier=dossier,
+        kind=remote.kind if remote.kind in Result.Kind.values else Result.Kind.GRANT,
+        number=remote.number,
+        title=remote.title,
+        reasons=remote.reasons,
+        agency=agency,
+        approved_at=remote.approved_at,
+        signed_at=remote.signed_at,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    result.pdf.save(f"{dossier.code}-ket-qua.pdf", ContentFile(pdf), save=False)
+    result.save()
+    now = timezone.now()
+    last = workflow.steps_of(dossier.version.spec)[-1]
+    dossier.step = ""
+    if last.kind == Task.Kind.RETURN:
+        dossier.step = last.code
+        _open(dossier, last, note, now, calendar_for(dossier.province.code))
+    before = dossier.status
+    dossier.status = Status.PROCESSED
+    _save(dossier, None, "result_received", before, note)
+    notices.tell_applicant(dossier, "approved")
+    return result
+
+
+def mirror_remote_status(dossier: Dossier, status: int, note: str) -> bool:
+    """Show here what the other instance's processing waits for: a supplement or a financial
+    obligation (5, 6; the applicant answers the other instance, whose slip names what it
+    needs), processing again (4), or stopped (8). False when `status` changes nothing here."""
+    if dossier.step != TRANSFERRED_STEP or status == dossier.status:
+        return False
+    now = timezone.now()
+    if status in workflow.WAITING_FOR_APPLICANT and dossier.status == Status.PROCESSING:
+        dossier.waiting_since = now
+        dossier.overdue_since = None
+    elif status == Status.PROCESSING and dossier.status in workflow.WAITING_FOR_APPLICANT:
+        dossier.waiting_since = None
+    elif status == Status.STOPPED and dossier.status in workflow.STOPPABLE:
+        dossier.finished_at = now
+        dossier.waiting_since = None
+        dossier.overdue_since = None
+        dossier.step = ""
+    else:
+        return False
+    before = dossier.status
+    dossier.status = status
+    _save(dossier, None, "remote_status", before, note)
+    return True

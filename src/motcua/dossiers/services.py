@@ -93,7 +93,16 @@ def submit_dossier(
     try:
         with files_kept_only_on_commit() as written:
             return _file(
-                submission, version, channel, route, files, reused, actor, key, outcome, ip,
+                submission,
+                version,
+                channel,
+                route,
+                files,
+                reused,
+                actor,
+                key,
+                outcome,
+                ip,
                 written,
             )
     except IntegrityError:
@@ -143,12 +152,15 @@ def _file(
         applicant_phone=applicant.phone.strip(),
         applicant_email=applicant.email.strip(),
         data=submission.data,
-        fee_amount=fee_for(version, submission.data, channel),
+        # A linked copy's fee was collected by the original's instance.
+        fee_amount=None if submission.origin_code else fee_for(version, submission.data, channel),
         submitted_at=now,
         submitted_by=staff_user(actor),
         check_due_at=deadlines.check_due_at(channel, now, calendar_for(point.province.code)),
         queue_ticket=submission.queue_ticket,
         submission_key=key,
+        origin_instance=submission.origin_instance,
+        origin_code=submission.origin_code,
         **_identity_fields(submission.identity),
     )
     _store_documents(dossier, version, files, submission.on_paper, reused, written)

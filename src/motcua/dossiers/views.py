@@ -416,6 +416,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             and dossier.status in services.AWAITING_RECEIPT,
             "may_supplement": principal.has("dossier.receive")
             and dossier.status == Status.SUPPLEMENT,
+            # The page (interop.transfers) checks the agency; this only offers the link.
+            "may_transfer": principal.has("dossier.approve")
+            and dossier.status in workflow.IN_PROCESS
+            and dossier.step != processing.TRANSFERRED_STEP
+            and not dossier.origin_code,
             "fee_text": money(dossier.fee_amount)
             if dossier.fee_amount is not None
             else _("set by the province"),

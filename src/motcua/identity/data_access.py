@@ -34,9 +34,7 @@ class DataRead:
 
 def reads_of(id_number: str, limit: int = LIMIT) -> list[DataRead]:
     """The newest `limit` reads of the personal data of the holder of `id_number`."""
-    dossiers = dict(
-        Dossier.objects.filter(applicant_id_number=id_number).values_list("pk", "code")
-    )
+    dossiers = dict(Dossier.objects.filter(applicant_id_number=id_number).values_list("pk", "code"))
     logins = AuditEntry.objects.filter(
         action=CLAIMS_READ, object_type=CITIZEN_OBJECT, object_id=id_number
     ).order_by("-at")[:limit]

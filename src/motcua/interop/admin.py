@@ -22,7 +22,11 @@ from oauth2_provider.models import (
 
 from motcua.core import audit
 from motcua.core.admin import AuditedModelAdmin, ReadOnlyAdmin
-from motcua.interop import admin_portal  # noqa: F401  (the other parts register their pages)
+from motcua.interop import (  # noqa: F401  (the other parts register their pages)
+    admin_outbox,
+    admin_portal,
+    admin_transfers,
+)
 from motcua.interop.clients import services as client_services
 from motcua.interop.clients.scopes import SCOPES
 from motcua.interop.models import ApiCall, ApiClient, Authorisation

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from motcua.core.jobs import enqueue_on_commit
 from motcua.dossiers.models import Dossier, DossierEvent
-from motcua.interop import sinks
+from motcua.interop import sinks, tasks
 from motcua.interop.models import Delivery, OutboxEvent
 
 SPEC_VERSION = "1.0"
@@ -45,8 +45,6 @@ def record(dossier_event: DossierEvent) -> OutboxEvent:
     ]
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
-        from motcua.interop import tasks
-
         enqueue_on_commit(tasks.deliver_due)
     return event
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from motcua.core.jobs import job, periodic
-from motcua.interop.portal import tasks as portal_tasks  # noqa: F401  (declares its schedule)
 
 
-# Enqueued after every commit that writes deliveries; the schedule sends the retries whose wait
-# is over and anything a lost worker left leased. No job retries: the deliveries keep their own.
+# Enqueued after each commit that writes deliveries (`outbox.record`, `delivery.replay`); the
+# schedule sends retries once their backoff has passed, and whatever a lost job left behind.
 @periodic(every=timedelta(seconds=30), name="interop.deliver_due")
 @job(retries=0)
 def deliver_due() -> int:
+    """Send the outbox deliveries that are due; returns how many were tried."""
     from motcua.interop import delivery
 
     return delivery.deliver_due()

@@ -185,8 +185,10 @@ def load(ids: Iterable[int]) -> list[Facts]:
         return []
     facts: dict[int, Facts] = {}
     codes: dict[str, int] = {}
-    # The result and the evaluation are one-to-one: read with the dossier, in one query.
-    for row in Dossier.objects.filter(pk__in=ids).values(
+    # The result and the evaluation are one-to-one: read with the dossier, in one query. A
+    # linked copy transferred in from another instance counts for nothing: its original is
+    # counted there.
+    for row in Dossier.objects.filter(pk__in=ids, origin_code="").values(
         "pk",
         "code",
         "channel",
@@ -238,6 +240,7 @@ def load(ids: Iterable[int]) -> list[Facts]:
             )
         facts[one.id] = one
         codes[row["code"]] = row["pk"]
+    ids = [pk for pk in ids if pk in facts]
     electronic = ~Q(file="") | Q(stored_document__isnull=False)
     for doc in (
         DossierDocument.objects.filter(dossier__in=ids)

@@ -46,6 +46,8 @@ def load_demo() -> list[str]:
             "Monitoring: the generated dossiers are kept "
             "(motcua generate --replace makes new ones)."
         )
+    elif settings.MONITORING_DEMO_DOSSIERS == 0:
+        lines.append("Monitoring: no generated dossiers (MOTCUA_DEMO_DOSSIERS=0).")
     else:
         share = today.timetuple().tm_yday / (366 if calendar.isleap(today.year) else 365)
         full_year = settings.MONITORING_DEMO_DOSSIERS

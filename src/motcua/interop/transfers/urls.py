@@ -1,6 +1,12 @@
-"""Placeholder, filled by its part."""
+from django.urls import path
 
-from django.urls import URLPattern
+from motcua.interop.transfers import views
 
 app_name = "transfers"
-urlpatterns: list[URLPattern] = []
+
+urlpatterns = [
+    path("jwks.json", views.jwks, name="jwks"),
+    path("inbox", views.inbox, name="inbox"),
+    path("status", views.status, name="status"),
+    path("dossiers/<str:code>/", views.transfer, name="transfer"),
+]

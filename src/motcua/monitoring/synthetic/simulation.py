@@ -86,7 +86,8 @@ class Simulation:
             "applicant_email data fee_amount submitted_at submitted_by_id received_at "
             "received_by_id due_at check_due_at queue_ticket eid_subject eid_level "
             "verified_hash representation tracking_secret revision step clock_started_at "
-            "waiting_since overdue_since finished_at timeliness returned_via",
+            "waiting_since overdue_since finished_at timeliness returned_via origin_instance "
+            "origin_code",
             applicant_email="",
             queue_ticket="",
             eid_subject="",
@@ -97,6 +98,8 @@ class Simulation:
             step="",
             timeliness="",
             returned_via="",
+            origin_instance="",
+            origin_code="",
         )
         self.events = w.table(
             DossierEvent, "dossier_id at actor_id actor_label action from_status to_status note"
