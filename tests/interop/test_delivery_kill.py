@@ -19,7 +19,6 @@ import pytest
 from motcua.interop import delivery
 from motcua.interop.models import Delivery, OutboxEvent
 from tests.core.test_jobs_concurrency import Workers
-from tests.interop.portal_sim import free_port
 from tests.interop.receiver import Receiver
 from tests.interop.test_outbox import noted, submitted, webhook_to
 from tests.org import Org
@@ -30,16 +29,6 @@ EVENTS = 200
 # Short leases, so that the killed worker's deliveries are taken over within seconds.
 LEASE_SECONDS = "2"
 DRAIN_TIMEOUT = 150.0
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    hooks = Receiver(free_port(), tmp_path)
-    hooks.start()
-    try:
-        yield hooks
-    finally:
-        hooks.stop()
 
 
 @pytest.fixture

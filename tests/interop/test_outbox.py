@@ -7,10 +7,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +24,6 @@ from motcua.interop.models import Delivery, OutboxEvent, Subscription
 from motcua.interop.outbox import as_cloudevent
 from motcua.interop.sinks import DeliveryError
 from tests.intake_data import certified_copy
-from tests.interop.portal_sim import free_port
 from tests.interop.receiver import Receiver
 from tests.org import Org
 
@@ -255,16 +252,6 @@ def test_the_periodic_schedule_picks_up_retries(intake_org: Org) -> None:
     schedule = declared_schedules()["interop.deliver_due"]
     assert schedule.task_path == "motcua.interop.tasks.deliver_due"
     assert schedule.interval_seconds == 30
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    hooks = Receiver(free_port(), tmp_path)
-    hooks.start()
-    try:
-        yield hooks
-    finally:
-        hooks.stop()
 
 
 def webhook_to(receiver: Receiver) -> Subscription:

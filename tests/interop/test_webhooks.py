@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
@@ -27,23 +25,12 @@ from motcua.interop import (
 from motcua.interop.models import Delivery, OutboxEvent, Subscription
 from motcua.interop.outbox import as_cloudevent
 from tests.intake_data import certified_copy
-from tests.interop.portal_sim import free_port
 from tests.interop.receiver import Receiver
 from tests.interop.test_portal_sync import assigned, received, returned
 from tests.org import Org
 
 JUDICIAL_RECORD = "2.000488"
 CERTIFIED_COPY = "2.000815"
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    hooks = Receiver(free_port(), tmp_path)
-    hooks.start()
-    try:
-        yield hooks
-    finally:
-        hooks.stop()
 
 
 def subscribe(
