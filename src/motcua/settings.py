@@ -388,5 +388,7 @@ LOGGING = {
         # embeds validation data without fetching revocation info (offline, by design).
         "pikepdf": {"level": "WARNING"},
         "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
+        # httpx logs every request at INFO: each webhook, portal and peer delivery would.
+        "httpx": {"level": "WARNING"},
     },
 }
