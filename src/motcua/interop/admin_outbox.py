@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -35,7 +36,7 @@ class EventTypesField(forms.CharField):
 class SubscriptionForm(forms.ModelForm):
     callback_url = Subscription._meta.get_field("callback_url").formfield(assume_scheme="https")
     event_types = EventTypesField(
-        label=_("event types"),
+        label=capfirst(_("event types")),
         required=False,
         help_text=_(
             "One a line: an event type (vn.motcua.dossier.received) or a prefix "
