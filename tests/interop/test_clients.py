@@ -278,6 +278,45 @@ def test_each_client_has_its_own_rate_limit(intake_org: Org, dossiers: dict[str,
     assert other_http.get(url).status_code == 200
 
 
+def test_token_requests_are_rate_limited_per_client_and_per_address(
+    intake_org: Org, settings: Any
+) -> None:
+    settings.LOGIN_RATE = "3/m"
+    client, secret = register(intake_org)
+    other, other_secret = register(intake_org)
+    statuses = [token_response(client, "guess").status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    # The fourth try of this client is refused even with the right secret, as JSON.
+    limited = token_response(client, secret)
+    assert limited.status_code == 429
+    assert limited.json()["error"] == "rate_limited"
+    assert limited["Cache-Control"] == "no-store"
+    # The address is at its limit too: another client from it waits as well...
+    assert token_response(other, other_secret).status_code == 429
+    # ...but not from another address.
+    basic = base64.b64encode(f"{other.client_id}:{other_secret}".encode()).decode()
+    elsewhere = Client(REMOTE_ADDR="10.0.0.9").post(
+        reverse("oauth:token"),
+        {"grant_type": "client_credentials"},
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+    assert elsewhere.status_code == 200
+    assert AccessToken.objects.filter(application=other.application).count() == 1
+    assert not AccessToken.objects.filter(application=client.application).exists()
+
+
+def test_guessed_tokens_are_rate_limited_per_address(
+    intake_org: Org, dossiers: dict[str, Dossier], settings: Any
+) -> None:
+    settings.PUBLIC_RATE = "2/m"
+    url = reverse("api:exchange_dossiers")
+    guesser = Client(HTTP_AUTHORIZATION="Bearer guess")
+    assert [guesser.get(url).status_code for _ in range(3)] == [401, 401, 429]
+    client, secret = register(intake_org)
+    # A valid token is not a guess: its calls count against its client's own limit.
+    assert bearer(client, secret).get(url).status_code == 200
+
+
 # Call log and personal data ----------------------------------------------------------------
 
 

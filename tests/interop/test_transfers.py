@@ -81,6 +81,7 @@ def test_jwks_is_public_and_cacheable(peer: Peer) -> None:
     response = Client().get(reverse("transfers:jwks"))
     assert response.status_code == 200
     assert "public" in response["Cache-Control"]
+    assert "Vary" not in response
     (key,) = response.json()["keys"]
     assert (key["kty"], key["crv"], key["alg"], key["kid"]) == (
         "OKP",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -53,6 +54,17 @@ class MotcuaErrorMiddleware:
         return render(request, "core/error.html", {"error": exception}, status=exception.status)
 
 
+LANGUAGE_INDEPENDENT = "motcua_language_independent"
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def same_in_every_language(response: R) -> R:
+    """Mark a response whose body the language cookie does not change (a data file, a key
+    set): it gets no `Vary: Cookie`, so that shared caches keep one copy for everyone."""
+    setattr(response, LANGUAGE_INDEPENDENT, True)
+    return response
+
+
 class VietnameseFirstLocaleMiddleware:
     """Vietnamese unless the visitor chose another language with the switch (a cookie).
 
@@ -70,6 +82,7 @@ class VietnameseFirstLocaleMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ["Cookie"])
+        if not getattr(response, LANGUAGE_INDEPENDENT, False):
+            response.headers.setdefault("Content-Language", language)
+            patch_vary_headers(response, ["Cookie"])
         return response

@@ -4,7 +4,8 @@ The files are made for caches: a strong ETag over the body, Last-Modified (when 
 was first served), `Cache-Control: public`, 304 for If-None-Match / If-Modified-Since (the
 ETag wins when both are sent), and CORS open to every origin so that a web page anywhere may
 read them. Their bodies are the same in every language; only the error messages are
-translated, and errors are never cached. Every request counts against the public rate limit.
+translated, and errors are never cached. The files do not vary with the language cookie,
+so a shared cache keeps one copy of each. Every request counts against the public rate limit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_safe
 from django_ratelimit.exceptions import Ratelimited
 
 from motcua.core.errors import MotcuaError
+from motcua.core.middleware import same_in_every_language
 from motcua.core.ratelimits import limit_public
 from motcua.interop import opendata
 from motcua.monitoring import kpis
@@ -97,7 +99,7 @@ def _serve(request: HttpRequest, document: opendata.Document, fmt: str) -> HttpR
     )
     for name, value in CORS.items():
         answer[name] = value
-    return answer
+    return same_in_every_language(answer)
 
 
 @require_safe

@@ -14,10 +14,12 @@ from ninja.security import HttpBearer
 from oauth2_provider.models import AccessToken
 
 from motcua.core.errors import MotcuaError
+from motcua.core.ratelimits import limit_public
 from motcua.interop.clients.access import ClientAccess, grants_of
 from motcua.interop.models import ApiClient
 
 RATE_GROUP = "interop.exchange"
+GUESS_RATE_GROUP = "interop.guessed_token"
 
 
 class InvalidToken(MotcuaError):
@@ -49,7 +51,11 @@ class ClientToken(HttpBearer):
             access_token.application if access_token else None, "api_client", None
         )
         request.api_client = client  # type: ignore[attr-defined]
-        if access_token is None or client is None or not client.active:
+        if access_token is None or client is None:
+            # Each guess costs a lookup: unknown tokens count against the address's limit.
+            limit_public(request, GUESS_RATE_GROUP)
+            raise InvalidToken()
+        if not client.active:
             raise InvalidToken()
         if not access_token.is_valid():  # expired
             raise InvalidToken()

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from motcua.core import audit
 from motcua.core.access import permission_required, principal_of
 from motcua.core.errors import MotcuaError
+from motcua.core.middleware import same_in_every_language
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers import webforms
 from motcua.interop.transfers import content, keys, selectors, services
@@ -29,7 +30,7 @@ MAX_REQUEST_BYTES = content.MAX_DOCUMENTS_BYTES + 1024 * 1024
 @require_GET
 @cache_control(public=True, max_age=3600)
 def jwks(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(keys.public_jwks())
+    return same_in_every_language(JsonResponse(keys.public_jwks()))
 
 
 def _from_peer(request: HttpRequest, receive: Callable[..., dict[str, Any]]) -> HttpResponse:
