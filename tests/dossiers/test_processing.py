@@ -287,6 +287,13 @@ def test_a_supplement_after_receipt_waits_for_the_applicant(processing_org: Org)
     assert dossier.status == Status.PROCESSING
     assert dossier.waiting_since is None
     assert dossier.tasks.get(state=Task.State.OPEN).assignee == users["officer_stp"]
+    # The history (and so the portal and the webhooks) sees the dossier leave the supplement.
+    event = dossier.events.get(action="supplemented")
+    assert (event.from_status, event.to_status, event.note) == (
+        Status.SUPPLEMENT,
+        Status.PROCESSING,
+        "to_khai",
+    )
 
 
 def test_the_applicant_may_ask_to_stop_until_the_result(processing_org: Org) -> None:

@@ -4,9 +4,11 @@ Three separate processes: the national portal simulator, instance A and instance
 `motcua demo` with its own data directory, port and signing key, both reporting to the
 simulator. Each registers the other as its peer with `motcua transfer_peer add`, which fetches
 the other's public keys. A's counter receives a dossier; A's Department of Justice leader
-transfers it to B; B's officers process it to its result; the result flows back to A, whose
-counter returns it. Then: A's dossier has B's signed result, B's copy references A's code and
-is not counted by B's monitoring, and the portal saw A's dossier only, as 2, 4, 9, 10.
+transfers it to B; B's officer asks for a supplement, which A's counter takes from the
+applicant and A forwards to B; B's officers process it to its result; the result flows back
+to A, whose counter returns it. Then: A's dossier has B's signed result, B's copy references
+A's code and is not counted by B's monitoring, and the portal saw A's dossier only, as 2, 4,
+5, 4, 9, 10.
 """
 
 from __future__ import annotations
@@ -246,6 +248,35 @@ def test_a_dossier_transferred_to_another_instance_comes_back_with_its_result(
         "lanhdao.stp", "POST", f"/dossiers/{copy}/assign", json={"assignee": "chuyenvien.stp"}
     )
     assert head["status"] == 4
+
+    # B's officer asks for a signed declaration: A asks its applicant, who hands it in at A's
+    # counter, and A forwards it to B, whose processing goes on.
+    wanted = "Tờ khai có chữ ký của người yêu cầu"
+    b.api(
+        "chuyenvien.stp", "POST", f"/dossiers/{copy}/supplement-request", json={"items": [wanted]}
+    )
+
+    def asked_at_a() -> dict[str, Any] | None:
+        dossier = a.api("motcua.halong", "GET", f"/dossiers/{code}")
+        return dossier if dossier["status"] == 5 else None
+
+    asked = _eventually(asked_at_a, "B's supplement request at A", everyone)
+    assert [slip["items"] for slip in asked["slips"] if slip["kind"] == "supplement"] == [[wanted]]
+    signed = pdf_bytes(2)
+    handed_in = a.as_user("motcua.halong").post(
+        f"/dossiers/{code}/supplement",
+        files={"file.to_khai": ("to-khai-ky.pdf", signed, "application/pdf")},
+    )
+    assert handed_in.status_code == 302
+
+    def supplemented_at_b() -> dict[str, Any] | None:
+        dossier = b.api("lanhdao.stp", "GET", f"/dossiers/{copy}")
+        return dossier if dossier["status"] == 4 else None
+
+    resumed = _eventually(supplemented_at_b, "the supplement at B", everyone)
+    (declaration_at_b,) = [d for d in resumed["documents"] if d["requirement"] == "to_khai"]
+    assert declaration_at_b["size"] == len(signed)
+
     b.api("chuyenvien.stp", "POST", f"/dossiers/{copy}/proposal", json={"decision": "grant"})
     b.api("lanhdao.stp", "POST", f"/dossiers/{copy}/approval", json={})
     copy_page = b.as_user("lanhdao.stp").get(f"/interop/transfers/dossiers/{copy}/").text
@@ -277,7 +308,7 @@ def test_a_dossier_transferred_to_another_instance_comes_back_with_its_result(
         statuses = portal_sim.statuses(code)
         return statuses if statuses[-1:] == [10] else None
 
-    assert _eventually(portal_saw_the_return, "the portal's 10", everyone) == [2, 4, 9, 10]
+    assert _eventually(portal_saw_the_return, "the portal's 10", everyone) == [2, 4, 5, 4, 9, 10]
     received = portal_sim.received(code)
     assert all(entry["valid"] for entry in received)
     assert portal_sim.received(copy) == []

@@ -1,6 +1,7 @@
 """Transfers between motcua instances, inside one process: the instance transfers to itself
 (it is its own peer), so both ends run against one database. Signed envelopes, hash checks,
-idempotency, the signed rejection, status back and the exclusion from monitoring."""
+idempotency, the signed rejection, status back, supplements forwarded and the exclusion from
+monitoring."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from django.test import Client
 from django.urls import reverse
 
 from motcua.core.errors import PermissionDenied
+from motcua.core.jobs import Worker
+from motcua.core.models import Notification
+from motcua.digitisation.models import StoredDocument
 from motcua.dossiers import processing, results, services
 from motcua.dossiers.intake import UploadedFile
-from motcua.dossiers.models import Channel, Dossier, Result, Status, Task
-from motcua.interop.models import Delivery, OutboxEvent, Peer, Transfer
+from motcua.dossiers.models import Channel, Dossier, Result, Slip, Status, Task
+from motcua.interop.models import Delivery, OutboxEvent, Peer, Transfer, TransferUpdate
 from motcua.interop.transfers import content, envelope, keys
 from motcua.interop.transfers import services as transfers
 from motcua.interop.transfers.envelope import EnvelopeError
@@ -72,9 +76,13 @@ def delivered(org: Org, peer: Peer) -> tuple[Dossier, Transfer, Dossier]:
     return dossier, transfer, Dossier.objects.get(code=transfer.remote_code)
 
 
-def post_inbox(token: str, parts: dict[str, bytes]) -> Any:
+def post_to(route: str, token: str, parts: dict[str, bytes]) -> Any:
     files = [SimpleUploadedFile(name, data) for name, data in parts.items()]
-    return Client().post(reverse("transfers:inbox"), {"envelope": token, "document": files})
+    return Client().post(reverse(route), {"envelope": token, "document": files})
+
+
+def post_inbox(token: str, parts: dict[str, bytes]) -> Any:
+    return post_to("transfers:inbox", token, parts)
 
 
 def test_jwks_is_public_and_cacheable(peer: Peer) -> None:
@@ -292,3 +300,130 @@ def test_a_status_envelope_with_a_forged_result_is_refused(processing_org: Org, 
     assert (response.status_code, response.json()["error"]) == (400, "hash_mismatch")
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
+
+
+# Supplements: asked for at the peer, handed in here, forwarded --------------------------------
+
+SUPPLEMENTED = pdf_bytes(3)
+
+
+def _deliver_back(copy: Dossier, after: int = 0) -> list[Any]:
+    """Apply here the copy's status envelopes from event `after` on, in order."""
+    back = Delivery.objects.filter(
+        event__dossier=copy, sink="transfer", event_id__gt=after
+    ).order_by("event_id")
+    answers = []
+    for delivery in back:
+        token, blobs = transfers.status_envelope(delivery.event)
+        answers.append(transfers.receive_status(token=token, parts=parts_of(blobs)))
+    return answers
+
+
+def _supplement_requested_at_peer(org: Org, peer: Peer) -> tuple[Dossier, Transfer, Dossier]:
+    dossier, transfer, copy = delivered(org, peer)
+    processing.assign_handler(
+        dossier=copy, assignee=org.users["officer_stp"], actor=org.users["leader_stp"]
+    )
+    processing.request_supplement_after_receipt(
+        dossier=copy,
+        items=["Tờ khai có chữ ký của người yêu cầu", "Bản sao giấy khai sinh"],
+        actor=org.users["officer_stp"],
+    )
+    assert [a["applied"] for a in _deliver_back(copy)] == ["", "status"]
+    return Dossier.objects.get(pk=dossier.pk), transfer, Dossier.objects.get(pk=copy.pk)
+
+
+def test_the_peers_supplement_request_is_asked_of_the_applicant_here(
+    processing_org: Org, peer: Peer
+) -> None:
+    dossier, _transfer, copy = _supplement_requested_at_peer(processing_org, peer)
+    assert (copy.status, dossier.status) == (Status.SUPPLEMENT, Status.SUPPLEMENT)
+    # This receiving point's slip lists what the peer asks for, as if it had asked.
+    slip = dossier.slips.get(kind=Slip.Kind.SUPPLEMENT)
+    assert slip.items == ["Tờ khai có chữ ký của người yêu cầu", "Bản sao giấy khai sinh"]
+    assert slip.agency is None  # issued by the receiving point
+    told = Notification.objects.filter(reference=dossier.code, topic="dossier.supplement_requested")
+    assert set(told.values_list("channel", flat=True)) >= {"email", "sms"}
+    # The peer's copy has no contact details: nobody is told twice.
+    assert not Notification.objects.filter(reference=copy.code).exists()
+
+
+def test_a_supplement_handed_in_here_goes_to_the_peer_once(processing_org: Org, peer: Peer) -> None:
+    dossier, transfer, copy = _supplement_requested_at_peer(processing_org, peer)
+    last_back = Delivery.objects.filter(event__dossier=copy).order_by("-event_id")[0].event_id
+    services.supplement_dossier(
+        dossier=dossier,
+        files={"to_khai": UploadedFile("to-khai-ky.pdf", SUPPLEMENTED)},
+        actor=processing_org.users["counter_halong"],
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="supplement:")
+    assert forward.target == f"supplement:{transfer.envelope_id}"
+
+    token, blobs = transfers.supplement_envelope(forward.event, transfer)
+    assert [blob.data for blob in blobs] == [SUPPLEMENTED]
+    answer = post_to("transfers:supplement", token, parts_of(blobs))
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "event_id": str(forward.event.event_id),
+        "duplicate": False,
+        "status": Status.PROCESSING,
+    }
+    copy.refresh_from_db()
+    assert copy.status == Status.PROCESSING
+    document = copy.documents.get(requirement="to_khai")
+    assert document.sha256 == hashlib.sha256(SUPPLEMENTED).hexdigest()
+    # The same envelope again (a redelivery) changes nothing.
+    again = post_to("transfers:supplement", token, parts_of(blobs))
+    assert again.json()["duplicate"] is True
+    assert copy.events.filter(action="supplemented").count() == 1
+    # The copy's processing goes on; its 4 comes back and changes nothing here.
+    assert [a["applied"] for a in _deliver_back(copy, after=last_back)] == [""]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+
+
+def test_a_forged_or_untimely_supplement_changes_nothing_at_the_peer(
+    processing_org: Org, peer: Peer
+) -> None:
+    dossier, transfer, copy = _supplement_requested_at_peer(processing_org, peer)
+    services.supplement_dossier(
+        dossier=dossier,
+        files={"to_khai": UploadedFile("to-khai-ky.pdf", SUPPLEMENTED)},
+        actor=processing_org.users["counter_halong"],
+    )
+    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="supplement:")
+    token, blobs = transfers.supplement_envelope(forward.event, transfer)
+    forged = post_to("transfers:supplement", token, {"x": b"%PDF-forged"})
+    assert (forged.status_code, forged.json()["error"]) == (400, "hash_mismatch")
+    # Signed for another kind of endpoint: refused.
+    assert post_to("transfers:status", token, parts_of(blobs)).status_code == 400
+    copy.refresh_from_db()
+    assert copy.status == Status.SUPPLEMENT
+    # The copy went on without it (its counter took papers): the late one is a conflict.
+    services.supplement_dossier(dossier=copy, files={}, on_paper=frozenset({"to_khai"}), actor=None)
+    late = post_to("transfers:supplement", token, parts_of(blobs))
+    assert late.status_code == 409
+    copy.refresh_from_db()
+    assert (
+        copy.documents.get(requirement="to_khai").sha256 != hashlib.sha256(SUPPLEMENTED).hexdigest()
+    )
+    assert not TransferUpdate.objects.filter(event_id=forward.event.event_id).exists()
+
+
+def test_the_peers_result_goes_into_the_applicants_document_store_here(
+    processing_org: Org, peer: Peer, django_capture_on_commit_callbacks: Any
+) -> None:
+    dossier, _transfer, copy = delivered(processing_org, peer)
+    _process_at_peer(processing_org, copy)
+    with django_capture_on_commit_callbacks(execute=True):
+        _deliver_back(copy)
+    Worker(batch=True, interval=0).run()
+    result = Result.objects.get(dossier=dossier)
+    stored = StoredDocument.objects.get(result=result)
+    assert (stored.owner_id, stored.number, stored.sha256) == (
+        dossier.applicant_id_number,
+        result.number,
+        result.sha256,
+    )

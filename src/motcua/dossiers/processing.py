@@ -410,9 +410,9 @@ def request_supplement_after_receipt(
 def restart_after_supplement(dossier: Dossier, actor: Any, now: dt.datetime) -> None:
     """The supplement asked for after receipt is in: the processing time counts again from
     zero, for the dossier and for its open steps. (Called inside `services.supplement_dossier`
-    with the dossier locked.)"""
+    with the dossier locked; the caller moves it back to processing, so that its event goes
+    from 5 to 4.)"""
     calendar = calendar_for(dossier.province.code)
-    dossier.status = Status.PROCESSING
     dossier.waiting_since = None
     dossier.clock_started_at = now
     dossier.due_at = deadlines.due_at(dossier.version.time, now, calendar)
@@ -869,13 +869,20 @@ def take_remote_result(dossier: Dossier, remote: RemoteResult, pdf: bytes, note:
     dossier.status = Status.PROCESSED
     _save(dossier, None, "result_received", before, note)
     notices.tell_applicant(dossier, "approved")
+    # As the results issued here: into the applicant's document store, for later dossiers.
+    enqueue_on_commit(tasks.store_result, result.pk)
     return result
 
 
-def mirror_remote_status(dossier: Dossier, status: int, note: str) -> bool:
-    """Show here what the other instance's processing waits for: a supplement or a financial
-    obligation (5, 6; the applicant answers the other instance, whose slip names what it
-    needs), processing again (4), or stopped (8). False when `status` changes nothing here."""
+def mirror_remote_status(
+    dossier: Dossier, status: int, note: str, *, remote_action: str, items: list[str]
+) -> bool:
+    """Show here what the other instance's processing waits for: a supplement (5) or a
+    financial obligation (6), processing again (4), or stopped (8); the applicant is told as
+    if this instance had asked (`remote_action`: the other instance's action). A supplement
+    request becomes this receiving point's slip listing the other instance's `items`: the
+    applicant supplements here, and the supplement is forwarded (interop.transfers). False
+    when `status` changes nothing here."""
     if dossier.step != TRANSFERRED_STEP or status == dossier.status:
         return False
     now = timezone.now()
@@ -893,5 +900,8 @@ def mirror_remote_status(dossier: Dossier, status: int, note: str) -> bool:
         return False
     before = dossier.status
     dossier.status = status
+    if status == Status.SUPPLEMENT:
+        history.issue_slip(dossier, Slip.Kind.SUPPLEMENT, None, items or [note])
     _save(dossier, None, "remote_status", before, note)
+    notices.tell_applicant(dossier, remote_action)
     return True

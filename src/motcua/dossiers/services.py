@@ -454,6 +454,15 @@ def supplement_dossier(
         return _supplement(dossier, checked, on_paper, actor, ip, written)
 
 
+# A "supplemented" event's note lists the documents it added, by code.
+SUPPLEMENTED_SEPARATOR = ", "
+
+
+def supplemented_documents(event_note: str) -> list[str]:
+    """The codes of the documents a "supplemented" event added."""
+    return [code for code in event_note.split(SUPPLEMENTED_SEPARATOR) if code]
+
+
 @transaction.atomic
 def _supplement(
     dossier: Dossier,
@@ -477,13 +486,14 @@ def _supplement(
         row.state = DossierDocument.State.SUBMITTED
         _attach(row, checked.get(code), written)
         row.save()
+    note = SUPPLEMENTED_SEPARATOR.join(added)
     if dossier.received_at is None:
         # Asked for at the check at receipt: the dossier goes back to that check.
-        _move(dossier, Status.NEW, actor, "supplemented", ", ".join(added))
+        _move(dossier, Status.NEW, actor, "supplemented", note)
     else:
         # Asked for during the appraisal: processing goes on, its time counted from zero.
         processing.restart_after_supplement(dossier, actor, timezone.now())
-        _move(dossier, Status.PROCESSING, actor, "supplemented", ", ".join(added))
+        _move(dossier, Status.PROCESSING, actor, "supplemented", note)
     audit.record(
         actor=actor,
         action="dossier.supplement",

@@ -1,5 +1,5 @@
-"""Background work of dossiers: slips rendered and mailed and results signed after the commit
-of their action, and the periodic deadline alerts."""
+"""Background work of dossiers: slips rendered and mailed and results signed and stored after
+the commit of their action, and the periodic deadline alerts."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def email_slip(slip_id: int) -> None:
 def sign_result(result_id: int) -> None:
     results.sign_result(result_id)
     # Every issued result goes in the applicant's document store, for later dossiers.
+    store.store_result(result_id=result_id)
+
+
+@job(retries=5, backoff_seconds=10)
+def store_result(result_id: int) -> None:
+    """A result signed elsewhere (another instance's, for a dossier transferred there)."""
     store.store_result(result_id=result_id)
 
 

@@ -90,8 +90,9 @@ class Transfer(models.Model):
 
 
 class TransferUpdate(models.Model):
-    """A status envelope received for a dossier sent out: one per peer event (its id is the
-    idempotency key), with what it did here."""
+    """An envelope received about a transfer, one per peer event (its id is the idempotency
+    key), with what it did here: a status change of a dossier sent out, or a supplement of a
+    dossier received."""
 
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="updates")
     event_id = models.UUIDField(_("event id"), unique=True)

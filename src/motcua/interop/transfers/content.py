@@ -50,10 +50,16 @@ def blob(name: str, media_type: str, data: bytes) -> Blob:
     return Blob(hashlib.sha256(data).hexdigest(), name, media_type, data)
 
 
-def dossier_body(dossier: Dossier) -> tuple[dict[str, Any], list[Blob]]:
-    """The dossier as a transfer envelope describes it, and its documents' bytes."""
-    documents, blobs, on_paper = [], [], []
-    for row in dossier.documents.all():
+def documents_of(
+    dossier: Dossier, codes: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[str], list[Blob]]:
+    """The dossier's documents (those of `codes`, or all) as an envelope lists them, the codes
+    of those handed in on paper, and the files' bytes."""
+    documents, on_paper, blobs = [], [], []
+    rows = dossier.documents.all()
+    if codes is not None:
+        rows = rows.filter(requirement__in=codes)
+    for row in rows:
         if row.file:
             part = blob(
                 row.original_name or str(row.file.name), row.content_type, read_file(row.file)
@@ -70,6 +76,12 @@ def dossier_body(dossier: Dossier) -> tuple[dict[str, Any], list[Blob]]:
             )
         elif row.state in HELD_ON_PAPER:
             on_paper.append(row.requirement)
+    return documents, on_paper, blobs
+
+
+def dossier_body(dossier: Dossier) -> tuple[dict[str, Any], list[Blob]]:
+    """The dossier as a transfer envelope describes it, and its documents' bytes."""
+    documents, on_paper, blobs = documents_of(dossier)
     body = {
         "dossier": {
             "code": dossier.code,
@@ -135,6 +147,14 @@ def checked_parts(signed: list[dict[str, Any]], parts: dict[str, bytes]) -> dict
     return actual
 
 
+def files_of(body: dict[str, Any], parts: dict[str, bytes]) -> dict[str, UploadedFile]:
+    """The files an envelope lists, by document code, from its checked parts."""
+    return {
+        entry["kind"]: UploadedFile(entry["name"], parts[entry["sha256"]])
+        for entry in body["documents"]
+    }
+
+
 def submission_of(body: dict[str, Any], parts: dict[str, bytes], origin: str) -> Submission:
     """The linked copy's submission: the original's applicant, form and documents."""
     dossier = body["dossier"]
@@ -150,10 +170,7 @@ def submission_of(body: dict[str, Any], parts: dict[str, bytes], origin: str) ->
         ),
         data=dossier["data"],
         commune_code=dossier["commune"],
-        files={
-            entry["kind"]: UploadedFile(entry["name"], parts[entry["sha256"]])
-            for entry in body["documents"]
-        },
+        files=files_of(body, parts),
         on_paper=frozenset(dossier["on_paper"]),
         origin_instance=origin,
         origin_code=dossier["code"],

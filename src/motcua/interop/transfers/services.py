@@ -16,6 +16,10 @@ B's status changes of the linked copy flow back to A through the same sink; `rec
 applies each one once (by event id) through the processing services: the result (9) becomes
 A's result, and A's receiving point returns it (10); supplement (5), financial obligation
 (6), processing again (4) and stopped (8) are mirrored; the rest is recorded only.
+
+The applicant deals with A only. B's supplement request becomes A's slip; what the applicant
+then hands in at A goes to B (`supplement_envelope`, `receive_supplement`), where it
+supplements the linked copy, whose processing goes on.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from motcua.interop.transfers import content, envelope
 from motcua.interop.transfers.envelope import EnvelopeError
 
 TRANSFER, ACK, REJECTION, STATUS = "transfer", "ack", "rejection", "status"
+SUPPLEMENT = "supplement"
 SUBMISSION_KEY_PREFIX = "transfer:"
 MIRRORED = frozenset({Status.PROCESSING, Status.SUPPLEMENT, Status.FINANCIAL, Status.STOPPED})
 
@@ -303,9 +308,84 @@ def _apply_status(
         stored = processing.take_remote_result(dossier, remote, blobs[result["sha256"]], note)
         written.append(str(stored.pdf.name))
         applied = "result"
-    elif status in MIRRORED and processing.mirror_remote_status(dossier, status, note):
+    elif status in MIRRORED and processing.mirror_remote_status(
+        dossier,
+        status,
+        note,
+        remote_action=str(body["action"]),
+        items=str(body.get("note") or "").splitlines(),
+    ):
         applied = "status"
     TransferUpdate.objects.create(
         transfer=transfer, event_id=event_id, status=status, action=body["action"], applied=applied
     )
     return applied
+
+
+# Supplements (A to B) ------------------------------------------------------------------------
+
+
+def supplement_envelope(event: Any, transfer: Transfer) -> tuple[str, list[content.Blob]]:
+    """The documents the applicant handed in at A for B's supplement request (A's
+    "supplemented" event), for B."""
+    assert transfer.dossier is not None
+    codes = services.supplemented_documents(event.data["note"])
+    documents, on_paper, blobs = content.documents_of(transfer.dossier, codes)
+    body = {
+        "event_id": str(event.event_id),
+        "envelope_id": str(transfer.envelope_id),
+        "dossier": transfer.remote_code,
+        "original": transfer.dossier.code,
+        "status": event.data["status"],
+        "documents": documents,
+        "on_paper": on_paper,
+        "at": content.iso(event.time),
+    }
+    return envelope.seal(SUPPLEMENT, transfer.peer.base_url, body), blobs
+
+
+def receive_supplement(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
+    """Supplement the linked copy with what its original's applicant handed in, once per
+    event; the copy's processing goes on (its new status flows back as any other)."""
+    peer, body = envelope.open_envelope(token, frozenset({SUPPLEMENT}))
+    event_id = _uuid(body.get("event_id"))
+    if TransferUpdate.objects.filter(event_id=event_id).exists():
+        return {"event_id": str(event_id), "duplicate": True}
+    try:
+        files = content.files_of(body, content.checked_parts(list(body["documents"]), parts))
+        on_paper = frozenset(str(code) for code in body["on_paper"])
+        peer_status = int(body["status"])
+        transfer = (
+            Transfer.objects.filter(
+                direction=Transfer.Direction.IN,
+                peer=peer,
+                envelope_id=_uuid(body["envelope_id"]),
+            )
+            .exclude(dossier=None)
+            .first()
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise EnvelopeError(
+            _("The envelope's payload is malformed."), code="malformed", status=400
+        ) from error
+    if transfer is None or transfer.dossier is None:
+        raise NotFound(_("No dossier was transferred here with this envelope."))
+    try:
+        with transaction.atomic():
+            # Claimed first: a concurrent copy of this envelope fails here, before any file
+            # is written.
+            update = TransferUpdate.objects.create(
+                transfer=transfer,
+                event_id=event_id,
+                status=peer_status,
+                action="supplemented",
+                applied="supplement",
+            )
+            copy = services.supplement_dossier(
+                dossier=transfer.dossier, files=files, on_paper=on_paper
+            )
+    except IntegrityError:
+        if TransferUpdate.objects.filter(event_id=event_id).exists():
+            return {"event_id": str(event_id), "duplicate": True}
+        raise
+    return {"event_id": str(update.event_id), "duplicate": False, "status": copy.status}

@@ -3,7 +3,8 @@
 A dossier's "transferred" event sends its transfer envelope to the peer (target
 "envelope:<id>"); every status change of a linked copy goes back to the instance of its
 original (target "peer:<id>"), in order, so that the original replays the copy's statuses as
-they happened.
+they happened; a supplement handed in for a dossier sent out goes to the peer after the
+dossier itself (target "supplement:<id>").
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from collections.abc import Iterable
 import httpx
 
 from motcua.core.errors import Conflict
+from motcua.dossiers import processing
+from motcua.dossiers.models import Dossier
 from motcua.interop import sinks
 from motcua.interop.models import OutboxEvent, Peer, Transfer
 from motcua.interop.sinks import DeliveryError
 from motcua.interop.transfers import content, services
 from motcua.interop.transfers.envelope import EnvelopeError
 
-ENVELOPE, PEER = "envelope:", "peer:"
+ENVELOPE, PEER, SUPPLEMENT = "envelope:", "peer:", "supplement:"
 # A linked copy's filing and receipt are its ack: the original's instance has them already.
 CREATION = frozenset({"submitted", "received"})
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -36,17 +39,11 @@ class TransferSink:
         data = event.data
         dossier = event.dossier
         if data["action"] == "transferred" and not dossier.origin_code:
-            envelope_id = (
-                Transfer.objects.filter(
-                    dossier=dossier,
-                    direction=Transfer.Direction.OUT,
-                    state=Transfer.State.PENDING,
-                )
-                .order_by("-pk")
-                .values_list("envelope_id", flat=True)
-                .first()
-            )
+            envelope_id = _sent_out(dossier, (Transfer.State.PENDING,))
             return [f"{ENVELOPE}{envelope_id}"] if envelope_id else []
+        if data["action"] == "supplemented" and data["step"] == processing.TRANSFERRED_STEP:
+            envelope_id = _sent_out(dossier, (Transfer.State.PENDING, Transfer.State.ACKNOWLEDGED))
+            return [f"{SUPPLEMENT}{envelope_id}"] if envelope_id else []
         changed = data["from_status"] is not None and data["from_status"] != data["status"]
         if dossier.origin_code and changed and data["action"] not in CREATION:
             peer = (
@@ -60,8 +57,21 @@ class TransferSink:
     def send(self, event: OutboxEvent, target: str) -> None:
         if target.startswith(ENVELOPE):
             send_transfer(uuid.UUID(target.removeprefix(ENVELOPE)))
+        elif target.startswith(SUPPLEMENT):
+            send_supplement(event, uuid.UUID(target.removeprefix(SUPPLEMENT)))
         else:
             send_status(event)
+
+
+def _sent_out(dossier: Dossier, states: tuple[str, ...]) -> uuid.UUID | None:
+    """The envelope id of the dossier's newest transfer out in one of `states`."""
+    found: uuid.UUID | None = (
+        Transfer.objects.filter(dossier=dossier, direction=Transfer.Direction.OUT, state__in=states)
+        .order_by("-pk")
+        .values_list("envelope_id", flat=True)
+        .first()
+    )
+    return found
 
 
 def send_transfer(envelope_id: uuid.UUID) -> None:
@@ -90,6 +100,18 @@ def send_status(event: OutboxEvent) -> None:
         direction=Transfer.Direction.IN, dossier_id=event.dossier_id
     )
     post(transfer.peer, "/interop/transfers/status", token, blobs)
+
+
+def send_supplement(event: OutboxEvent, envelope_id: uuid.UUID) -> None:
+    transfer = Transfer.objects.select_related("peer", "dossier").get(
+        direction=Transfer.Direction.OUT, envelope_id=envelope_id
+    )
+    if transfer.state == Transfer.State.PENDING:
+        raise DeliveryError("The peer has not acknowledged the dossier yet.")
+    if transfer.state != Transfer.State.ACKNOWLEDGED:
+        return  # refused by the peer: the dossier is processed here, supplement included
+    token, blobs = services.supplement_envelope(event, transfer)
+    post(transfer.peer, "/interop/transfers/supplement", token, blobs)
 
 
 def post(peer: Peer, path: str, token: str, blobs: list[content.Blob]) -> dict[str, object]:

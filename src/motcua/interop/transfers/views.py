@@ -1,6 +1,7 @@
 """Transfer endpoints. Between instances (no session, no CSRF: the signed envelope is the only
-credential): the public keys, the inbox for dossiers and the status endpoint for dossiers sent
-out. For staff: the transfer page of a dossier."""
+credential): the public keys, the inbox for dossiers, the status endpoint for dossiers sent
+out and the supplement endpoint for dossiers received. For staff: the transfer page of a
+dossier."""
 
 from __future__ import annotations
 
@@ -61,6 +62,13 @@ def _transfer_answer(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
 def status(request: HttpRequest) -> HttpResponse:
     """A status change at the peer of a dossier transferred to it."""
     return _from_peer(request, services.receive_status)
+
+
+@csrf_exempt
+@require_POST
+def supplement(request: HttpRequest) -> HttpResponse:
+    """What the applicant handed in at the peer for a dossier transferred here."""
+    return _from_peer(request, services.receive_supplement)
 
 
 @permission_required("dossier.view")
