@@ -397,7 +397,7 @@ ROUTES: dict[str, Route] = {
     "transfers:jwks": Route(PUBLIC),
     "transfers:inbox": Route(PUBLIC, method="post", expect=frozenset({400})),
     "transfers:status": Route(PUBLIC, method="post", expect=frozenset({400})),
-    "transfers:supplement": Route(PUBLIC, method="post", expect=frozenset({400})),
+    "transfers:applicant": Route(PUBLIC, method="post", expect=frozenset({400})),
     "transfers:transfer": Route("dossier.view", objects="dossier"),
     "api:transfer_peers": Route("dossier.view"),
     "api:dossier_transfers": Route("dossier.view", objects="dossier"),

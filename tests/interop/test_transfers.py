@@ -29,6 +29,9 @@ from motcua.interop.transfers import services as transfers
 from motcua.interop.transfers.envelope import EnvelopeError
 from motcua.monitoring import contribution, tracking
 from motcua.monitoring.models import UnitDay
+from motcua.payments import selectors as payment_selectors
+from motcua.payments import services as payments
+from motcua.payments.models import Payment
 from tests.intake_data import pdf_bytes
 from tests.org import Org
 from tests.processing_data import judicial_record
@@ -358,12 +361,12 @@ def test_a_supplement_handed_in_here_goes_to_the_peer_once(processing_org: Org, 
     )
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
-    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="supplement:")
-    assert forward.target == f"supplement:{transfer.envelope_id}"
+    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="forward:")
+    assert forward.target == f"forward:{transfer.envelope_id}"
 
-    token, blobs = transfers.supplement_envelope(forward.event, transfer)
+    token, blobs = transfers.forward_envelope(forward.event, transfer)
     assert [blob.data for blob in blobs] == [SUPPLEMENTED]
-    answer = post_to("transfers:supplement", token, parts_of(blobs))
+    answer = post_to("transfers:applicant", token, parts_of(blobs))
     assert answer.status_code == 200
     assert answer.json() == {
         "event_id": str(forward.event.event_id),
@@ -375,7 +378,7 @@ def test_a_supplement_handed_in_here_goes_to_the_peer_once(processing_org: Org, 
     document = copy.documents.get(requirement="to_khai")
     assert document.sha256 == hashlib.sha256(SUPPLEMENTED).hexdigest()
     # The same envelope again (a redelivery) changes nothing.
-    again = post_to("transfers:supplement", token, parts_of(blobs))
+    again = post_to("transfers:applicant", token, parts_of(blobs))
     assert again.json()["duplicate"] is True
     assert copy.events.filter(action="supplemented").count() == 1
     # The copy's processing goes on; its 4 comes back and changes nothing here.
@@ -393,9 +396,9 @@ def test_a_forged_or_untimely_supplement_changes_nothing_at_the_peer(
         files={"to_khai": UploadedFile("to-khai-ky.pdf", SUPPLEMENTED)},
         actor=processing_org.users["counter_halong"],
     )
-    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="supplement:")
-    token, blobs = transfers.supplement_envelope(forward.event, transfer)
-    forged = post_to("transfers:supplement", token, {"x": b"%PDF-forged"})
+    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="forward:")
+    token, blobs = transfers.forward_envelope(forward.event, transfer)
+    forged = post_to("transfers:applicant", token, {"x": b"%PDF-forged"})
     assert (forged.status_code, forged.json()["error"]) == (400, "hash_mismatch")
     # Signed for another kind of endpoint: refused.
     assert post_to("transfers:status", token, parts_of(blobs)).status_code == 400
@@ -403,7 +406,7 @@ def test_a_forged_or_untimely_supplement_changes_nothing_at_the_peer(
     assert copy.status == Status.SUPPLEMENT
     # The copy went on without it (its counter took papers): the late one is a conflict.
     services.supplement_dossier(dossier=copy, files={}, on_paper=frozenset({"to_khai"}), actor=None)
-    late = post_to("transfers:supplement", token, parts_of(blobs))
+    late = post_to("transfers:applicant", token, parts_of(blobs))
     assert late.status_code == 409
     copy.refresh_from_db()
     assert (
@@ -427,3 +430,43 @@ def test_the_peers_result_goes_into_the_applicants_document_store_here(
         result.number,
         result.sha256,
     )
+
+
+def test_the_peers_financial_obligation_is_paid_here_and_settles_the_peers(
+    processing_org: Org, peer: Peer, django_capture_on_commit_callbacks: Any
+) -> None:
+    users = processing_org.users
+    dossier, transfer, copy = delivered(processing_org, peer)
+    processing.assign_handler(
+        dossier=copy, assignee=users["officer_stp"], actor=users["leader_stp"]
+    )
+    processing.request_financial_obligation(
+        dossier=copy, amount=500_000, note="Lệ phí trước bạ", actor=users["officer_stp"]
+    )
+    assert [a["applied"] for a in _deliver_back(copy)] == ["", "status"]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.FINANCIAL
+    owed = payment_selectors.open_payment(processing.obligation_reference(dossier))
+    assert owed is not None
+    assert (owed.amount, owed.purpose) == (500_000, "Lệ phí trước bạ")
+    assert Notification.objects.filter(
+        reference=dossier.code, topic="dossier.financial_obligation_requested"
+    ).exists()
+
+    # The applicant pays at this counter: this dossier resumes, and the payment goes over.
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.record_counter_payment(payment=owed, method="cash", actor=users["counter_halong"])
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    forward = Delivery.objects.get(event__dossier=dossier, target__startswith="forward:")
+    token, blobs = transfers.forward_envelope(forward.event, transfer)
+    assert blobs == []
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post_to("transfers:applicant", token, {})
+    assert answer.status_code == 200, answer.content
+    paid = Payment.objects.get(reference=processing.obligation_reference(copy))
+    assert (paid.status, paid.method, paid.provider) == ("paid", "cash", f"motcua:{peer.pk}")
+    copy.refresh_from_db()
+    assert copy.status == Status.PROCESSING  # the peer's processing resumed
+    assert post_to("transfers:applicant", token, {}).json()["duplicate"] is True
+    assert Payment.objects.filter(reference=processing.obligation_reference(copy)).count() == 1

@@ -171,6 +171,45 @@ def test_exemption_needs_a_reason_and_is_announced(
     assert selectors.balance(payment.reference) == {"due": 0, "paid": 0, "exempt": 4000}
 
 
+def test_a_payment_taken_by_another_system_settles_once_for_its_amount(
+    settled: list[tuple[int, str]], django_capture_on_commit_callbacks: Any
+) -> None:
+    payment = make(amount=500_000)
+    elsewhere = {
+        "status": "paid",
+        "method": "cash",
+        "reason": "",
+        "provider": "motcua:3",
+        "receipt": "H22.06688-260212-0001#41",
+    }
+    with pytest.raises(Conflict) as wrong:
+        services.record_settled_elsewhere(payment=payment, amount=400_000, **elsewhere)
+    assert wrong.value.code == "amount_mismatch"
+    with pytest.raises(MotcuaError):
+        services.record_settled_elsewhere(
+            payment=payment, amount=500_000, **(elsewhere | {"status": "due"})
+        )
+    assert fields_of(payment)["status"] == Payment.Status.DUE
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = services.record_settled_elsewhere(payment=payment, amount=500_000, **elsewhere)
+    assert (paid.status, paid.method, paid.provider, paid.provider_txn) == (
+        Payment.Status.PAID,
+        Payment.Method.CASH,
+        "motcua:3",
+        "H22.06688-260212-0001#41",
+    )
+    assert paid.recorded_by is None
+    assert settled == [(payment.pk, "paid")]
+    assert actions(payment) == ["payments.payment.create", "payments.payment.elsewhere"]
+    with pytest.raises(Conflict):
+        services.record_settled_elsewhere(payment=payment, amount=500_000, **elsewhere)
+    # One receipt settles one payment.
+    other = make(reference="H22.06688-260212-0002", amount=500_000)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.record_settled_elsewhere(payment=other, amount=500_000, **elsewhere)
+    assert fields_of(other)["status"] == Payment.Status.DUE
+
+
 def test_no_signal_when_the_transaction_rolls_back(
     officer: Any, settled: list[tuple[int, str]], django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -796,6 +796,17 @@ class RemoteResult:
     signed_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class RemoteStatus:
+    """A status change of the other instance's copy, as its signed envelope describes it."""
+
+    status: int
+    action: str  # the other instance's action, which says what the applicant is told
+    note: str  # for this dossier's history
+    items: list[str]  # what a supplement request asks for
+    obligation: tuple[int, str] | None = None  # a financial obligation's amount and purpose
+
+
 def hand_over(dossier: Dossier, actor: Any, destination: str, note: str, ip: str | None) -> None:
     """The competent agency's leader, who decides who handles a dossier (`assign_handler`),
     sends it to another instance: its open steps here are cancelled and it waits, processing
@@ -874,15 +885,14 @@ def take_remote_result(dossier: Dossier, remote: RemoteResult, pdf: bytes, note:
     return result
 
 
-def mirror_remote_status(
-    dossier: Dossier, status: int, note: str, *, remote_action: str, items: list[str]
-) -> bool:
+def mirror_remote_status(dossier: Dossier, remote: RemoteStatus) -> bool:
     """Show here what the other instance's processing waits for: a supplement (5) or a
     financial obligation (6), processing again (4), or stopped (8); the applicant is told as
-    if this instance had asked (`remote_action`: the other instance's action). A supplement
-    request becomes this receiving point's slip listing the other instance's `items`: the
-    applicant supplements here, and the supplement is forwarded (interop.transfers). False
-    when `status` changes nothing here."""
+    if this instance had asked. The applicant answers here: a supplement request becomes this
+    receiving point's slip listing the other instance's items, an obligation this dossier's
+    payment; what the applicant then hands in or pays is forwarded (interop.transfers). False
+    when the status changes nothing here."""
+    status = remote.status
     if dossier.step != TRANSFERRED_STEP or status == dossier.status:
         return False
     now = timezone.now()
@@ -901,7 +911,12 @@ def mirror_remote_status(
     before = dossier.status
     dossier.status = status
     if status == Status.SUPPLEMENT:
-        history.issue_slip(dossier, Slip.Kind.SUPPLEMENT, None, items or [note])
-    _save(dossier, None, "remote_status", before, note)
-    notices.tell_applicant(dossier, remote_action)
+        history.issue_slip(dossier, Slip.Kind.SUPPLEMENT, None, remote.items or [remote.note])
+    if status == Status.FINANCIAL and remote.obligation is not None:
+        amount, purpose = remote.obligation
+        payments.create_payment(
+            reference=obligation_reference(dossier), purpose=purpose, amount=amount
+        )
+    _save(dossier, None, "remote_status", before, remote.note)
+    notices.tell_applicant(dossier, remote.action)
     return True

@@ -21,6 +21,15 @@ def open_payment(reference: str) -> Payment | None:
     return Payment.objects.filter(reference=reference, status__in=Payment.OPEN_STATUSES).first()
 
 
+def settled_payment(reference: str) -> Payment | None:
+    """The newest payment of `reference` paid or exempted, if any."""
+    return (
+        Payment.objects.filter(reference=reference, status__in=Payment.SETTLED_STATUSES)
+        .order_by("-settled_at", "-pk")
+        .first()
+    )
+
+
 def balance(reference: str) -> dict[str, int]:
     """Amounts in đồng of `reference`: still due (open), paid and exempted."""
     totals = {

@@ -125,6 +125,42 @@ def exempt_payment(*, payment: Payment, reason: str, actor: Any, ip: str | None 
 
 
 @transaction.atomic
+def record_settled_elsewhere(
+    *,
+    payment: Payment,
+    amount: int,
+    status: str,
+    method: str,
+    reason: str,
+    provider: str,
+    receipt: str,
+) -> Payment:
+    """Another system took this payment from the applicant or exempted it: the instance a
+    transferred dossier came from, whose counter the applicant deals with. `provider` names
+    that system and `receipt` its own payment, so one receipt settles one payment."""
+    if amount != payment.amount:
+        raise Conflict(
+            _("The amount settled (%(paid)s đồng) is not the amount owed (%(owed)s đồng).")
+            % {"paid": amount, "owed": payment.amount},
+            code="amount_mismatch",
+        )
+    if status not in Payment.SETTLED_STATUSES or method not in Payment.Method.values:
+        raise MotcuaError(fields={"status": _("Paid or exempted, by a known method.")})
+    locked = _lock_open(payment)
+    old = audit.model_values(locked, _AUDITED)
+    locked.status = status
+    locked.method = method
+    locked.exemption_reason = reason.strip() if status == Payment.Status.EXEMPT else ""
+    locked.provider = provider[:40]
+    locked.provider_txn = receipt[:100]
+    locked.settled_at = timezone.now()
+    locked.save()
+    _audit_change(locked, old, actor=None, action="payments.payment.elsewhere", ip=None)
+    _announce_settled(locked)
+    return locked
+
+
+@transaction.atomic
 def cancel_payment(
     *, payment: Payment, reason: str, actor: Any = None, ip: str | None = None
 ) -> Payment:

@@ -17,15 +17,17 @@ applies each one once (by event id) through the processing services: the result 
 A's result, and A's receiving point returns it (10); supplement (5), financial obligation
 (6), processing again (4) and stopped (8) are mirrored; the rest is recorded only.
 
-The applicant deals with A only. B's supplement request becomes A's slip; what the applicant
-then hands in at A goes to B (`supplement_envelope`, `receive_supplement`), where it
-supplements the linked copy, whose processing goes on.
+The applicant deals with A only. B's supplement request becomes A's slip, B's financial
+obligation A's payment; what the applicant then hands in or pays at A goes to B
+(`forward_envelope`, `receive_forwarded`), where it supplements the linked copy or settles its
+obligation, and B's processing goes on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -40,9 +42,11 @@ from motcua.dossiers.models import Channel, Dossier, Status
 from motcua.interop.models import Peer, Transfer, TransferUpdate
 from motcua.interop.transfers import content, envelope
 from motcua.interop.transfers.envelope import EnvelopeError
+from motcua.payments import selectors as payment_selectors
+from motcua.payments import services as payments
 
 TRANSFER, ACK, REJECTION, STATUS = "transfer", "ack", "rejection", "status"
-SUPPLEMENT = "supplement"
+SUPPLEMENT, OBLIGATION = "supplement", "obligation"
 SUBMISSION_KEY_PREFIX = "transfer:"
 MIRRORED = frozenset({Status.PROCESSING, Status.SUPPLEMENT, Status.FINANCIAL, Status.STOPPED})
 
@@ -236,6 +240,10 @@ def status_envelope(event: Any) -> tuple[str, list[content.Blob]]:
         "at": content.iso(event.time),
     }
     blobs = []
+    if data["status"] == Status.FINANCIAL:
+        owed = payment_selectors.open_payment(processing.obligation_reference(event.dossier))
+        if owed is not None:
+            body["obligation"] = {"amount": owed.amount, "purpose": owed.purpose}
     if data["status"] == Status.PROCESSED:
         result = event.dossier.result
         if result.signed_at is None:
@@ -309,11 +317,7 @@ def _apply_status(
         written.append(str(stored.pdf.name))
         applied = "result"
     elif status in MIRRORED and processing.mirror_remote_status(
-        dossier,
-        status,
-        note,
-        remote_action=str(body["action"]),
-        items=str(body.get("note") or "").splitlines(),
+        dossier, _remote_status(body, note)
     ):
         applied = "status"
     TransferUpdate.objects.create(
@@ -322,48 +326,75 @@ def _apply_status(
     return applied
 
 
-# Supplements (A to B) ------------------------------------------------------------------------
+def _remote_status(body: dict[str, Any], note: str) -> processing.RemoteStatus:
+    obligation = body.get("obligation")
+    return processing.RemoteStatus(
+        status=int(body["status"]),
+        action=str(body["action"]),
+        note=note,
+        items=str(body.get("note") or "").splitlines(),
+        obligation=(int(obligation["amount"]), str(obligation["purpose"])) if obligation else None,
+    )
 
 
-def supplement_envelope(event: Any, transfer: Transfer) -> tuple[str, list[content.Blob]]:
-    """The documents the applicant handed in at A for B's supplement request (A's
-    "supplemented" event), for B."""
-    assert transfer.dossier is not None
-    codes = services.supplemented_documents(event.data["note"])
-    documents, on_paper, blobs = content.documents_of(transfer.dossier, codes)
-    body = {
+# The applicant's answers (A to B) --------------------------------------------------------------
+
+
+def forward_envelope(event: Any, transfer: Transfer) -> tuple[str, list[content.Blob]]:
+    """What the applicant did at A for B's request, for B (A's event): the documents handed
+    in for a supplement ("supplemented"), or the financial obligation's settlement
+    ("financial_obligation_met")."""
+    dossier = transfer.dossier
+    assert dossier is not None
+    body: dict[str, Any] = {
         "event_id": str(event.event_id),
         "envelope_id": str(transfer.envelope_id),
         "dossier": transfer.remote_code,
-        "original": transfer.dossier.code,
+        "original": dossier.code,
         "status": event.data["status"],
-        "documents": documents,
-        "on_paper": on_paper,
+        "action": event.data["action"],
         "at": content.iso(event.time),
     }
-    return envelope.seal(SUPPLEMENT, transfer.peer.base_url, body), blobs
+    blobs: list[content.Blob] = []
+    if event.data["action"] == "supplemented":
+        kind = SUPPLEMENT
+        codes = services.supplemented_documents(event.data["note"])
+        body["documents"], body["on_paper"], blobs = content.documents_of(dossier, codes)
+    else:
+        kind = OBLIGATION
+        payment = payment_selectors.settled_payment(processing.obligation_reference(dossier))
+        if payment is None:
+            raise Conflict(_("The financial obligation is not settled."), code="not_settled")
+        body["payment"] = {
+            "id": payment.pk,
+            "amount": payment.amount,
+            "status": payment.status,
+            "method": payment.method,
+            "reason": payment.exemption_reason,
+            "settled_at": content.iso(payment.settled_at),
+        }
+    return envelope.seal(kind, transfer.peer.base_url, body), blobs
 
 
-def receive_supplement(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
-    """Supplement the linked copy with what its original's applicant handed in, once per
-    event; the copy's processing goes on (its new status flows back as any other)."""
-    peer, body = envelope.open_envelope(token, frozenset({SUPPLEMENT}))
+def receive_forwarded(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
+    """Apply to the linked copy what its original's applicant did, once per event: a
+    supplement, or the financial obligation settled. The copy's processing goes on, and its
+    new status flows back as any other."""
+    peer, body = envelope.open_envelope(token, frozenset({SUPPLEMENT, OBLIGATION}))
     event_id = _uuid(body.get("event_id"))
     if TransferUpdate.objects.filter(event_id=event_id).exists():
         return {"event_id": str(event_id), "duplicate": True}
     try:
-        files = content.files_of(body, content.checked_parts(list(body["documents"]), parts))
-        on_paper = frozenset(str(code) for code in body["on_paper"])
-        peer_status = int(body["status"])
+        apply = _forwarded(peer, body, parts)
+        action = str(body["action"])
         transfer = (
             Transfer.objects.filter(
-                direction=Transfer.Direction.IN,
-                peer=peer,
-                envelope_id=_uuid(body["envelope_id"]),
+                direction=Transfer.Direction.IN, peer=peer, envelope_id=_uuid(body["envelope_id"])
             )
             .exclude(dossier=None)
             .first()
         )
+        peer_status = int(body["status"])
     except (KeyError, TypeError, ValueError) as error:
         raise EnvelopeError(
             _("The envelope's payload is malformed."), code="malformed", status=400
@@ -374,18 +405,48 @@ def receive_supplement(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]
         with transaction.atomic():
             # Claimed first: a concurrent copy of this envelope fails here, before any file
             # is written.
-            update = TransferUpdate.objects.create(
+            TransferUpdate.objects.create(
                 transfer=transfer,
                 event_id=event_id,
                 status=peer_status,
-                action="supplemented",
-                applied="supplement",
+                action=action,
+                applied=body["kind"],
             )
-            copy = services.supplement_dossier(
-                dossier=transfer.dossier, files=files, on_paper=on_paper
-            )
+            copy = apply(transfer.dossier)
     except IntegrityError:
         if TransferUpdate.objects.filter(event_id=event_id).exists():
             return {"event_id": str(event_id), "duplicate": True}
         raise
-    return {"event_id": str(update.event_id), "duplicate": False, "status": copy.status}
+    return {"event_id": str(event_id), "duplicate": False, "status": copy.status}
+
+
+def _forwarded(
+    peer: Peer, body: dict[str, Any], parts: dict[str, bytes]
+) -> Callable[[Dossier], Dossier]:
+    """How the envelope applies to the copy, its payload read and checked first."""
+    if body["kind"] == SUPPLEMENT:
+        files = content.files_of(body, content.checked_parts(list(body["documents"]), parts))
+        on_paper = frozenset(str(code) for code in body["on_paper"])
+        return lambda copy: services.supplement_dossier(
+            dossier=copy, files=files, on_paper=on_paper
+        )
+    settled = body["payment"]
+    amount, status, method = int(settled["amount"]), str(settled["status"]), str(settled["method"])
+    receipt = f"{body['original']}#{int(settled['id'])}"
+
+    def settle(copy: Dossier) -> Dossier:
+        payment = payment_selectors.open_payment(processing.obligation_reference(copy))
+        if payment is None:
+            raise Conflict(_("No financial obligation is owed for this dossier."), code="not_owed")
+        payments.record_settled_elsewhere(
+            payment=payment,
+            amount=amount,
+            status=status,
+            method=method,
+            reason=str(settled.get("reason") or ""),
+            provider=f"motcua:{peer.pk}",
+            receipt=receipt,
+        )
+        return Dossier.objects.get(pk=copy.pk)
+
+    return settle

@@ -3,8 +3,9 @@
 A dossier's "transferred" event sends its transfer envelope to the peer (target
 "envelope:<id>"); every status change of a linked copy goes back to the instance of its
 original (target "peer:<id>"), in order, so that the original replays the copy's statuses as
-they happened; a supplement handed in for a dossier sent out goes to the peer after the
-dossier itself (target "supplement:<id>").
+they happened; what the applicant does for a dossier sent out (a supplement handed in, a
+financial obligation settled) goes to the peer after the dossier itself (target
+"forward:<id>").
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from motcua.interop.sinks import DeliveryError
 from motcua.interop.transfers import content, services
 from motcua.interop.transfers.envelope import EnvelopeError
 
-ENVELOPE, PEER, SUPPLEMENT = "envelope:", "peer:", "supplement:"
+ENVELOPE, PEER, FORWARD = "envelope:", "peer:", "forward:"
+# The applicant's answers to the peer's requests, given here.
+FORWARDED = frozenset({"supplemented", "financial_obligation_met"})
 # A linked copy's filing and receipt are its ack: the original's instance has them already.
 CREATION = frozenset({"submitted", "received"})
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -41,9 +44,9 @@ class TransferSink:
         if data["action"] == "transferred" and not dossier.origin_code:
             envelope_id = _sent_out(dossier, (Transfer.State.PENDING,))
             return [f"{ENVELOPE}{envelope_id}"] if envelope_id else []
-        if data["action"] == "supplemented" and data["step"] == processing.TRANSFERRED_STEP:
+        if data["action"] in FORWARDED and data["step"] == processing.TRANSFERRED_STEP:
             envelope_id = _sent_out(dossier, (Transfer.State.PENDING, Transfer.State.ACKNOWLEDGED))
-            return [f"{SUPPLEMENT}{envelope_id}"] if envelope_id else []
+            return [f"{FORWARD}{envelope_id}"] if envelope_id else []
         changed = data["from_status"] is not None and data["from_status"] != data["status"]
         if dossier.origin_code and changed and data["action"] not in CREATION:
             peer = (
@@ -57,8 +60,8 @@ class TransferSink:
     def send(self, event: OutboxEvent, target: str) -> None:
         if target.startswith(ENVELOPE):
             send_transfer(uuid.UUID(target.removeprefix(ENVELOPE)))
-        elif target.startswith(SUPPLEMENT):
-            send_supplement(event, uuid.UUID(target.removeprefix(SUPPLEMENT)))
+        elif target.startswith(FORWARD):
+            send_forwarded(event, uuid.UUID(target.removeprefix(FORWARD)))
         else:
             send_status(event)
 
@@ -102,16 +105,19 @@ def send_status(event: OutboxEvent) -> None:
     post(transfer.peer, "/interop/transfers/status", token, blobs)
 
 
-def send_supplement(event: OutboxEvent, envelope_id: uuid.UUID) -> None:
+def send_forwarded(event: OutboxEvent, envelope_id: uuid.UUID) -> None:
     transfer = Transfer.objects.select_related("peer", "dossier").get(
         direction=Transfer.Direction.OUT, envelope_id=envelope_id
     )
     if transfer.state == Transfer.State.PENDING:
         raise DeliveryError("The peer has not acknowledged the dossier yet.")
     if transfer.state != Transfer.State.ACKNOWLEDGED:
-        return  # refused by the peer: the dossier is processed here, supplement included
-    token, blobs = services.supplement_envelope(event, transfer)
-    post(transfer.peer, "/interop/transfers/supplement", token, blobs)
+        return  # refused by the peer: the dossier is processed here, with what was given
+    try:
+        token, blobs = services.forward_envelope(event, transfer)
+    except Conflict as waiting:
+        raise DeliveryError(str(waiting.message)) from waiting
+    post(transfer.peer, "/interop/transfers/applicant", token, blobs)
 
 
 def post(peer: Peer, path: str, token: str, blobs: list[content.Blob]) -> dict[str, object]:

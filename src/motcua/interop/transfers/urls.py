@@ -8,6 +8,6 @@ urlpatterns = [
     path("jwks.json", views.jwks, name="jwks"),
     path("inbox", views.inbox, name="inbox"),
     path("status", views.status, name="status"),
-    path("supplement", views.supplement, name="supplement"),
+    path("applicant", views.applicant, name="applicant"),
     path("dossiers/<str:code>/", views.transfer, name="transfer"),
 ]

@@ -1,7 +1,7 @@
 """Transfer endpoints. Between instances (no session, no CSRF: the signed envelope is the only
 credential): the public keys, the inbox for dossiers, the status endpoint for dossiers sent
-out and the supplement endpoint for dossiers received. For staff: the transfer page of a
-dossier."""
+out and the applicant's answers (supplements, payments) for dossiers received. For staff: the
+transfer page of a dossier."""
 
 from __future__ import annotations
 
@@ -66,9 +66,10 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-def supplement(request: HttpRequest) -> HttpResponse:
-    """What the applicant handed in at the peer for a dossier transferred here."""
-    return _from_peer(request, services.receive_supplement)
+def applicant(request: HttpRequest) -> HttpResponse:
+    """What the applicant did at the peer for a dossier transferred here: a supplement
+    handed in, a financial obligation settled."""
+    return _from_peer(request, services.receive_forwarded)
 
 
 @permission_required("dossier.view")
