@@ -470,3 +470,29 @@ def test_the_peers_financial_obligation_is_paid_here_and_settles_the_peers(
     assert copy.status == Status.PROCESSING  # the peer's processing resumed
     assert post_to("transfers:applicant", token, {}).json()["duplicate"] is True
     assert Payment.objects.filter(reference=processing.obligation_reference(copy)).count() == 1
+
+
+def test_an_obligation_settled_at_the_peer_is_no_longer_owed_here(
+    processing_org: Org, peer: Peer, django_capture_on_commit_callbacks: Any
+) -> None:
+    users = processing_org.users
+    dossier, _transfer, copy = delivered(processing_org, peer)
+    processing.assign_handler(
+        dossier=copy, assignee=users["officer_stp"], actor=users["leader_stp"]
+    )
+    processing.request_financial_obligation(
+        dossier=copy, amount=500_000, note="Lệ phí trước bạ", actor=users["officer_stp"]
+    )
+    last = _deliver_back(copy)
+    theirs = payment_selectors.open_payment(processing.obligation_reference(copy))
+    assert theirs is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.exempt_payment(payment=theirs, reason="Hộ nghèo", actor=users["leader_stp"])
+    after = Delivery.objects.filter(event__dossier=copy).order_by("event_id")[len(last) - 1]
+    assert [a["applied"] for a in _deliver_back(copy, after=after.event_id)] == ["status"]
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    assert payment_selectors.open_payment(processing.obligation_reference(dossier)) is None
+    ours = Payment.objects.get(reference=processing.obligation_reference(dossier))
+    assert ours.status == Payment.Status.CANCELLED
+    assert not Delivery.objects.filter(event__dossier=dossier, target__startswith="forward:")
