@@ -432,19 +432,23 @@ def test_the_peers_result_goes_into_the_applicants_document_store_here(
     )
 
 
+def _obligation_requested_at_peer(org: Org, peer: Peer) -> tuple[Dossier, Transfer, Dossier]:
+    dossier, transfer, copy = delivered(org, peer)
+    processing.assign_handler(
+        dossier=copy, assignee=org.users["officer_stp"], actor=org.users["leader_stp"]
+    )
+    processing.request_financial_obligation(
+        dossier=copy, amount=500_000, note="Lệ phí trước bạ", actor=org.users["officer_stp"]
+    )
+    assert [a["applied"] for a in _deliver_back(copy)] == ["", "status"]
+    return Dossier.objects.get(pk=dossier.pk), transfer, Dossier.objects.get(pk=copy.pk)
+
+
 def test_the_peers_financial_obligation_is_paid_here_and_settles_the_peers(
     processing_org: Org, peer: Peer, django_capture_on_commit_callbacks: Any
 ) -> None:
     users = processing_org.users
-    dossier, transfer, copy = delivered(processing_org, peer)
-    processing.assign_handler(
-        dossier=copy, assignee=users["officer_stp"], actor=users["leader_stp"]
-    )
-    processing.request_financial_obligation(
-        dossier=copy, amount=500_000, note="Lệ phí trước bạ", actor=users["officer_stp"]
-    )
-    assert [a["applied"] for a in _deliver_back(copy)] == ["", "status"]
-    dossier.refresh_from_db()
+    dossier, transfer, copy = _obligation_requested_at_peer(processing_org, peer)
     assert dossier.status == Status.FINANCIAL
     owed = payment_selectors.open_payment(processing.obligation_reference(dossier))
     assert owed is not None
@@ -476,20 +480,13 @@ def test_an_obligation_settled_at_the_peer_is_no_longer_owed_here(
     processing_org: Org, peer: Peer, django_capture_on_commit_callbacks: Any
 ) -> None:
     users = processing_org.users
-    dossier, _transfer, copy = delivered(processing_org, peer)
-    processing.assign_handler(
-        dossier=copy, assignee=users["officer_stp"], actor=users["leader_stp"]
-    )
-    processing.request_financial_obligation(
-        dossier=copy, amount=500_000, note="Lệ phí trước bạ", actor=users["officer_stp"]
-    )
-    last = _deliver_back(copy)
+    dossier, _transfer, copy = _obligation_requested_at_peer(processing_org, peer)
     theirs = payment_selectors.open_payment(processing.obligation_reference(copy))
     assert theirs is not None
     with django_capture_on_commit_callbacks(execute=True):
         payments.exempt_payment(payment=theirs, reason="Hộ nghèo", actor=users["leader_stp"])
-    after = Delivery.objects.filter(event__dossier=copy).order_by("event_id")[len(last) - 1]
-    assert [a["applied"] for a in _deliver_back(copy, after=after.event_id)] == ["status"]
+    after = Delivery.objects.filter(event__dossier=copy).order_by("event_id")[1].event_id
+    assert [a["applied"] for a in _deliver_back(copy, after=after)] == ["status"]
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
     assert payment_selectors.open_payment(processing.obligation_reference(dossier)) is None
