@@ -391,6 +391,8 @@ ROUTES: dict[str, Route] = {
     ),
     "api:exchange_dossier": Route(PUBLIC, args=("x",), expect=frozenset({401})),
     "api:exchange_dossier_events": Route(PUBLIC, args=("x",), expect=frozenset({401})),
+    "api:exchange_dossier_document": Route(PUBLIC, args=("x", "y"), expect=frozenset({401})),
+    "api:exchange_dossier_result": Route(PUBLIC, args=("x",), expect=frozenset({401})),
     # Transfers between motcua instances: the peers' endpoints take signed envelopes only (400
     # without one); the staff page and API act on a dossier of one's jurisdiction (a transfer
     # to an unknown peer is refused before anything else).

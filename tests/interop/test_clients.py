@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -18,7 +19,7 @@ from oauth2_provider.models import AccessToken
 from motcua.catalogue.models import Confidentiality, Procedure
 from motcua.core.models import AuditEntry
 from motcua.dossiers import services as dossier_services
-from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.models import Channel, Dossier, Result
 from motcua.identity.data_access import reads_of
 from motcua.interop.clients import services
 from motcua.interop.models import ApiCall, ApiClient
@@ -359,6 +360,63 @@ def test_reading_a_dossier_is_logged_as_a_read_of_the_applicants_data(
     assert entry.object_id == str(dossiers["copy_halong"].pk)
     # The citizen sees which system read their data.
     assert [read.by for read in reads_of(ID_NUMBER)] == [client.name]
+
+
+# Documents and results --------------------------------------------------------------------
+
+
+def document_url(dossier: Dossier, requirement: str) -> str:
+    return reverse("api:exchange_dossier_document", args=[dossier.code, requirement])
+
+
+def test_documents_need_their_own_scope_and_every_download_is_logged(
+    intake_org: Org, dossiers: dict[str, Dossier]
+) -> None:
+    copy, land = dossiers["copy_halong"], dossiers["land"]
+    reader, reader_secret = register(intake_org)
+    assert bearer(reader, reader_secret).get(document_url(copy, "ban_chinh")).status_code == 403
+    client, secret = register(intake_org, scopes=("dossiers.documents.read",))
+    http = bearer(client, secret)
+    got = http.get(document_url(copy, "ban_chinh"))
+    assert got.status_code == 200
+    assert b"".join(got.streaming_content) == pdf_bytes(3)
+    assert got["Content-Type"] == "application/pdf"
+    assert f"{copy.code}-ban_chinh.pdf" in got["Content-Disposition"]
+    # Beyond the client's procedures; not a document of the dossier.
+    assert http.get(document_url(land, "don")).status_code == 403
+    assert http.get(document_url(copy, "khong_co")).status_code == 404
+    downloads = AuditEntry.objects.filter(action="dossier.view", object_id=str(copy.pk))
+    assert [entry.new_values for entry in downloads] == [
+        {"client": client.client_id, "document": "ban_chinh"}
+    ]
+    assert [read.by for read in reads_of(ID_NUMBER)] == [client.name]
+
+
+def test_the_result_is_downloadable_once_signed(
+    intake_org: Org, dossiers: dict[str, Dossier]
+) -> None:
+    copy = dossiers["copy_halong"]
+    client, secret = register(intake_org, scopes=("dossiers.documents.read",))
+    http = bearer(client, secret)
+    url = reverse("api:exchange_dossier_result", args=[copy.code])
+    assert http.get(url).status_code == 404
+    # The result as approval leaves it, then as the signing job leaves it.
+    result = Result.objects.create(
+        dossier=copy,
+        kind=Result.Kind.GRANT,
+        number="15/2026/CT",
+        title="Bản sao được chứng thực",
+        agency=intake_org.agencies["ubnd_tinh"],
+        approved_at=timezone.now(),
+    )
+    assert http.get(url).status_code == 404
+    signed = pdf_bytes(1)
+    result.pdf.save("ket-qua.pdf", ContentFile(signed), save=False)
+    result.signed_at = timezone.now()
+    result.save()
+    got = http.get(url)
+    assert (got.status_code, got.content, got["Content-Type"]) == (200, signed, "application/pdf")
+    assert AuditEntry.objects.get(action="dossier.view").new_values["document"] == "result"
 
 
 # Filing ------------------------------------------------------------------------------------

@@ -6,14 +6,16 @@ them answers 403. Every call, refused ones too, leaves an ApiCall row."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from motcua.core import audit
 from motcua.core.schemas import ErrorOut
+from motcua.dossiers import results
 from motcua.dossiers.api import (
     AgencyRef,
     DocumentOut,
@@ -27,7 +29,11 @@ from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.interop.clients import calls, selectors, services
 from motcua.interop.clients.access import ClientAccess
 from motcua.interop.clients.auth import ClientToken
-from motcua.interop.clients.scopes import DOSSIER_EVENTS_READ, DOSSIERS_READ
+from motcua.interop.clients.scopes import (
+    DOSSIER_DOCUMENTS_READ,
+    DOSSIER_EVENTS_READ,
+    DOSSIERS_READ,
+)
 
 router = Router(auth=ClientToken())
 router.add_decorator(calls.logged, mode="view")
@@ -148,6 +154,44 @@ def dossier_events(request: HttpRequest, code: str) -> list[DossierEvent]:
     """The dossier's history, oldest first (`dossiers.events.read`)."""
     dossier = selectors.dossier_for(_access(request), DOSSIER_EVENTS_READ, code)
     return list(selectors.events_of(dossier))
+
+
+FILE = {200: None} | _errors(404)
+
+
+@router.get(
+    "/dossiers/{code}/documents/{requirement}",
+    response=FILE,
+    url_name="exchange_dossier_document",
+    openapi_extra={"responses": {"200": {"description": "The file, as it was handed in."}}},
+)
+def dossier_document(request: HttpRequest, code: str, requirement: str) -> FileResponse:
+    """A document of the dossier by its code in the procedure (`dossiers.documents.read`);
+    404 for one handed in on paper only."""
+    document = selectors.document_file(
+        _access(request), DOSSIER_DOCUMENTS_READ, code, requirement, ip=audit.client_ip(request)
+    )
+    return FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=f"{code}-{requirement}{Path(str(document.file.name)).suffix}",
+    )
+
+
+@router.get(
+    "/dossiers/{code}/result.pdf",
+    response=FILE,
+    url_name="exchange_dossier_result",
+    openapi_extra={"responses": {"200": {"description": "The signed PDF (PAdES)."}}},
+)
+def dossier_result(request: HttpRequest, code: str) -> HttpResponse:
+    """The dossier's signed result (`dossiers.documents.read`); 404 until it is signed."""
+    result = selectors.signed_result(
+        _access(request), DOSSIER_DOCUMENTS_READ, code, ip=audit.client_ip(request)
+    )
+    response = HttpResponse(results.result_pdf(result), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{code}-ket-qua.pdf"'
+    return response
 
 
 @router.post(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from motcua.core import audit
 from motcua.core.errors import NotFound, PermissionDenied
-from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.models import Dossier, DossierDocument, DossierEvent, Result
 from motcua.interop.clients.access import ClientAccess
 
 
@@ -68,15 +68,42 @@ def dossier_with_applicant(
     the client's service account, where the citizen's view of reads of their data finds it
     (identity.data_access), as an officer opening the dossier does."""
     dossier = dossier_for(access, scope, code)
+    _log_read(access, dossier, ip)
+    return dossier
+
+
+def document_file(
+    access: ClientAccess, scope: str, code: str, requirement: str, *, ip: str | None
+) -> DossierDocument:
+    """A dossier's uploaded or scanned document, its download logged as a read of the
+    applicant's personal data (as `dossier_with_applicant`)."""
+    dossier = dossier_for(access, scope, code)
+    document = dossier.documents.filter(requirement=requirement).exclude(file="").first()
+    if document is None:
+        raise NotFound()
+    _log_read(access, dossier, ip, document=requirement)
+    return document
+
+
+def signed_result(access: ClientAccess, scope: str, code: str, *, ip: str | None) -> Result:
+    """A dossier's result once signed; its download is logged as the documents' are."""
+    dossier = dossier_for(access, scope, code)
+    result = Result.objects.filter(dossier=dossier).exclude(signed_at=None).first()
+    if result is None:
+        raise NotFound()
+    _log_read(access, dossier, ip, document="result")
+    return result
+
+
+def _log_read(access: ClientAccess, dossier: Dossier, ip: str | None, **detail: str) -> None:
     audit.record(
         actor=access.client.user,
         action="dossier.view",
         obj=dossier,
         case=dossier.code,
-        new={"client": access.client.client_id},
+        new={"client": access.client.client_id, **detail},
         ip=ip,
     )
-    return dossier
 
 
 def events_of(dossier: Dossier) -> QuerySet[DossierEvent]:
