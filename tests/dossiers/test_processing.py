@@ -280,6 +280,12 @@ def test_a_supplement_after_receipt_waits_for_the_applicant(processing_org: Org)
         processing_org.agencies["stp"],
         ["Tờ khai ký thiếu trang 2"],
     )
+    # Received already: the counter cannot take it for a new check at receipt.
+    with pytest.raises(Conflict):
+        services.decide(
+            dossier=dossier, outcome=services.Outcome("accept"), actor=users["counter_halong"]
+        )
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.SUPPLEMENT
     services.supplement_dossier(
         dossier=dossier, files={}, on_paper=frozenset({"to_khai"}), actor=users["counter_halong"]
     )

@@ -281,6 +281,8 @@ def test_the_peers_result_comes_back_and_is_returned_here(processing_org: Org, p
 
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSED
+    # The other instance did it, not the applicant.
+    assert dossier.events.get(action="result_received").actor_label == peer.name
     result = Result.objects.get(dossier=dossier)
     assert (result.number, result.sha256) == (issued.number, issued.sha256)
     assert results.result_pdf(result) == results.result_pdf(issued)
@@ -345,6 +347,7 @@ def test_the_peers_supplement_request_is_asked_of_the_applicant_here(
     slip = dossier.slips.get(kind=Slip.Kind.SUPPLEMENT)
     assert slip.items == ["Tờ khai có chữ ký của người yêu cầu", "Bản sao giấy khai sinh"]
     assert slip.agency is None  # issued by the receiving point
+    assert dossier.events.get(action="remote_status").actor_label == peer.name
     told = Notification.objects.filter(reference=dossier.code, topic="dossier.supplement_requested")
     assert set(told.values_list("channel", flat=True)) >= {"email", "sms"}
     # The peer's copy has no contact details: nobody is told twice.

@@ -16,6 +16,9 @@ from motcua.interop import outbox
 from motcua.monitoring import tracking
 from motcua.organisation.models import Agency
 
+# The label of an event no staff member and no named system made: the applicant's own.
+APPLICANT = "applicant"
+
 
 def append_event(
     dossier: Dossier,
@@ -25,16 +28,18 @@ def append_event(
     *,
     at: dt.datetime | None = None,
     note: str = "",
+    by: str = "",
 ) -> DossierEvent:
     """Events are appended, never edited: `before` → the dossier's status now. Call it once the
     dossier's new state is saved: the monitoring rollups are brought up to date from it, and
-    the outbox gets the event for the systems outside (same transaction)."""
+    the outbox gets the event for the systems outside (same transaction). Without a staff
+    actor the event is the applicant's, unless `by` names the system that acted."""
     staff = staff_user(actor)
     event = DossierEvent.objects.create(
         dossier=dossier,
         at=at or timezone.now(),
         actor=staff,
-        actor_label=staff.get_username() if staff else "applicant",
+        actor_label=staff.get_username() if staff else (by[:150] or APPLICANT),
         action=action,
         from_status=before,
         to_status=dossier.status,

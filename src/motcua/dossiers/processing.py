@@ -140,12 +140,14 @@ def _label(actor: Any, place: str) -> str:
     return f"{place} — {name}" if name else place
 
 
-def _save(dossier: Dossier, actor: Any, action: str, before: int, note: str = "") -> None:
-    """Store the dossier's new state, append its event, and tell the screens and the
-    applicant (after commit)."""
+def _save(
+    dossier: Dossier, actor: Any, action: str, before: int, note: str = "", *, by: str = ""
+) -> None:
+    """Store the dossier's new state, append its event (`by`: the system that acted, without
+    an actor), and tell the screens and the applicant (after commit)."""
     dossier.revision += 1
     dossier.save()
-    history.append_event(dossier, actor, action, before, note=note)
+    history.append_event(dossier, actor, action, before, note=note, by=by)
     for topic in _topics(dossier):
         publish(topic, f"dossier.{action}", {"code": dossier.code})
     notices.tell_applicant(dossier, action)
@@ -795,12 +797,14 @@ class RemoteResult:
     agency_code: str
     approved_at: dt.datetime
     signed_at: dt.datetime
+    by: str  # the other instance
 
 
 @dataclass(frozen=True)
 class RemoteStatus:
     """A status change of the other instance's copy, as its signed envelope describes it."""
 
+    by: str  # the other instance
     status: int
     action: str  # the other instance's action, which says what the applicant is told
     note: str  # for this dossier's history
@@ -838,14 +842,14 @@ def _result_goes_to_origin(dossier: Dossier, step: Task, now: dt.datetime) -> No
     dossier.step = ""
 
 
-def take_back(dossier: Dossier, reason: str) -> None:
-    """The other instance refused the dossier: processing goes on here, from the step after
-    receipt."""
+def take_back(dossier: Dossier, reason: str, by: str) -> None:
+    """The other instance (`by`) refused the dossier: processing goes on here, from the step
+    after receipt."""
     if dossier.step != TRANSFERRED_STEP:
         return
     first = workflow.steps_of(dossier.version.spec)[0]
     _hand_on(dossier, first.code, reason, timezone.now(), calendar_for(dossier.province.code))
-    _save(dossier, None, "transfer_refused", dossier.status, reason)
+    _save(dossier, None, "transfer_refused", dossier.status, reason, by=by)
 
 
 def take_remote_result(dossier: Dossier, remote: RemoteResult, pdf: bytes, note: str) -> Result:
@@ -879,7 +883,7 @@ def take_remote_result(dossier: Dossier, remote: RemoteResult, pdf: bytes, note:
         _open(dossier, last, note, now, calendar_for(dossier.province.code))
     before = dossier.status
     dossier.status = Status.PROCESSED
-    _save(dossier, None, "result_received", before, note)
+    _save(dossier, None, "result_received", before, note, by=remote.by)
     notices.tell_applicant(dossier, "approved")
     # As the results issued here: into the applicant's document store, for later dossiers.
     enqueue_on_commit(tasks.store_result, result.pk)
@@ -922,6 +926,6 @@ def mirror_remote_status(dossier: Dossier, remote: RemoteStatus) -> bool:
     elif owed is not None:
         # Settled at the other instance, or no longer asked for: nothing is owed here.
         payments.cancel_payment(payment=owed, reason=remote.note)
-    _save(dossier, None, "remote_status", before, remote.note)
+    _save(dossier, None, "remote_status", before, remote.note, by=remote.by)
     notices.tell_applicant(dossier, remote.action)
     return True

@@ -73,7 +73,9 @@ def processing_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]
         "result": result,
         "result_verify_url": results.verify_url(result) if result else "",
         "evaluation": Evaluation.objects.filter(dossier=dossier).first(),
-        "current_step": next(
+        "current_step": _("At another instance")
+        if dossier.step == processing.TRANSFERRED_STEP
+        else next(
             (s.name for s in workflow.steps_of(dossier.version.spec) if s.code == dossier.step), ""
         ),
     }

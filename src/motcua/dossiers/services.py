@@ -287,7 +287,8 @@ def decide(*, dossier: Dossier, outcome: Outcome, actor: Any, ip: str | None = N
 
 def _locked(dossier: Dossier, revision: int | None) -> Dossier:
     locked = processing.lock(dossier, revision)
-    if locked.status not in AWAITING_RECEIPT:
+    # A supplement asked for after receipt (5 with a receipt) is no check at receipt.
+    if locked.status not in AWAITING_RECEIPT or locked.received_at is not None:
         raise Conflict(
             _("Dossier %(code)s is “%(status)s”: it is no longer waiting for the check at receipt.")
             % {"code": locked.code, "status": locked.get_status_display()},

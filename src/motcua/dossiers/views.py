@@ -413,7 +413,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             and dossier.channel != Channel.ONLINE
             and dossier.receiving_point_id in principal.service_point_ids,
             "may_decide": principal.has("dossier.receive")
-            and dossier.status in services.AWAITING_RECEIPT,
+            and dossier.status in services.AWAITING_RECEIPT
+            and dossier.received_at is None,
             "may_supplement": principal.has("dossier.receive")
             and dossier.status == Status.SUPPLEMENT,
             # The page (interop.transfers) checks the agency; this only offers the link.

@@ -118,7 +118,7 @@ def record_answer(*, transfer: Transfer, token: str) -> Transfer:
         transfer.error = str(answer.get("detail", ""))
         assert transfer.dossier is not None
         processing.take_back(
-            processing.lock(transfer.dossier), f"{peer.name}: {transfer.error}".strip()
+            processing.lock(transfer.dossier), f"{peer.name}: {transfer.error}".strip(), peer.name
         )
     transfer.save()
     return transfer
@@ -312,12 +312,13 @@ def _apply_status(
             agency_code=str(result["agency"]),
             approved_at=dt.datetime.fromisoformat(result["approved_at"]),
             signed_at=dt.datetime.fromisoformat(result["signed_at"]),
+            by=peer.name,
         )
         stored = processing.take_remote_result(dossier, remote, blobs[result["sha256"]], note)
         written.append(str(stored.pdf.name))
         applied = "result"
     elif status in MIRRORED and processing.mirror_remote_status(
-        dossier, _remote_status(body, note)
+        dossier, _remote_status(peer, body, note)
     ):
         applied = "status"
     TransferUpdate.objects.create(
@@ -326,9 +327,10 @@ def _apply_status(
     return applied
 
 
-def _remote_status(body: dict[str, Any], note: str) -> processing.RemoteStatus:
+def _remote_status(peer: Peer, body: dict[str, Any], note: str) -> processing.RemoteStatus:
     obligation = body.get("obligation")
     return processing.RemoteStatus(
+        by=peer.name,
         status=int(body["status"]),
         action=str(body["action"]),
         note=note,

@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from motcua.dossiers import deadlines, evaluation, workflow
+from motcua.dossiers import deadlines, evaluation, history, workflow
 from motcua.dossiers.alerts import HELD
 from motcua.dossiers.models import (
     Channel,
@@ -137,7 +137,7 @@ class Life:
             dossier_id=self.pk,
             at=at,
             actor_id=actor.id if actor else None,
-            actor_label=actor.username if actor else "applicant",
+            actor_label=actor.username if actor else history.APPLICANT,
             action=action,
             from_status=self.status if self.saves else None,
             to_status=to,
