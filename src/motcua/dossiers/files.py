@@ -2,7 +2,8 @@
 
 The file name and the content type a client sends are only claims: the decision is made from the
 bytes (magic numbers) and from actually parsing the file, so a renamed executable or a damaged scan
-is refused at intake instead of surfacing later when an officer opens or signs it.
+is refused at intake instead of surfacing later when an officer opens or signs it. A stored
+file is served back under its dossier's name (`document_response`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile
 from pypdf import PdfReader
 
 from motcua.core.errors import MotcuaError
+from motcua.dossiers.models import DossierDocument
 
 Kind = Literal["pdf", "jpeg", "png", "tiff"]
 
@@ -57,6 +61,16 @@ _TYPES = (
     _Type("png", (b"\x89PNG\r\n\x1a\n",), "image/png", ".png", "PNG"),
     _Type("tiff", (b"II*\x00", b"MM\x00*"), "image/tiff", ".tif", "TIFF"),
 )
+
+
+def document_response(document: DossierDocument) -> FileResponse:
+    """A stored document of a dossier, named after the dossier and the requirement."""
+    suffix = Path(str(document.file.name)).suffix
+    return FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=f"{document.dossier.code}-{document.requirement}{suffix}",
+    )
 
 
 def inspect_upload(name: str, data: bytes) -> FileFacts:

@@ -917,13 +917,12 @@ def mirror_remote_status(dossier: Dossier, remote: RemoteStatus) -> bool:
     dossier.status = status
     if status == Status.SUPPLEMENT:
         history.issue_slip(dossier, Slip.Kind.SUPPLEMENT, None, remote.items or [remote.note])
-    owed = payment_selectors.open_payment(obligation_reference(dossier))
     if status == Status.FINANCIAL and remote.obligation is not None:
         amount, purpose = remote.obligation
         payments.create_payment(
             reference=obligation_reference(dossier), purpose=purpose, amount=amount
         )
-    elif owed is not None:
+    elif (owed := payment_selectors.open_payment(obligation_reference(dossier))) is not None:
         # Settled at the other instance, or no longer asked for: nothing is owed here.
         payments.cancel_payment(payment=owed, reason=remote.note)
     _save(dossier, None, "remote_status", before, remote.note, by=remote.by)

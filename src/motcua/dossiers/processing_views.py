@@ -249,13 +249,7 @@ def result_pdf(request: HttpRequest, code: str) -> HttpResponse:
     result = getattr(dossier, "result", None)
     if result is None:
         raise NotFound()
-    return _pdf(results.result_pdf(result), f"{dossier.code}-ket-qua.pdf")
-
-
-def _pdf(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return results.result_response(result)
 
 
 def verify_result(request: HttpRequest, secret: str) -> HttpResponse:
@@ -269,8 +263,7 @@ def verify_result(request: HttpRequest, secret: str) -> HttpResponse:
 
 def verified_result_pdf(request: HttpRequest, secret: str) -> HttpResponse:
     limit_public(request, "verify_result")
-    result = results.verified_result(secret)
-    return _pdf(results.result_pdf(result), f"{result.dossier.code}-ket-qua.pdf")
+    return results.result_response(results.verified_result(secret))
 
 
 def ca_certificate(request: HttpRequest) -> HttpResponse:

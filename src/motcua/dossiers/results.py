@@ -10,6 +10,7 @@ import hashlib
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,6 +113,14 @@ def result_pdf(result: Result) -> bytes:
         raise NotFound()
     with result.pdf.open("rb") as stored:
         return stored.read()
+
+
+def result_response(result: Result, *, attachment: bool = False) -> HttpResponse:
+    """The signed result as a PDF download named after its dossier (404 until signed)."""
+    response = HttpResponse(result_pdf(result), content_type="application/pdf")
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{result.dossier.code}-ket-qua.pdf"'
+    return response
 
 
 def verified_result(secret: str) -> Result:

@@ -4,7 +4,6 @@ list, counter form and dossier page. Every page calls the same services as the A
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from motcua.digitisation import selectors as store_selectors
 from motcua.digitisation.models import StoredDocument
 from motcua.dossiers import (
     eforms,
+    files,
     intake,
     printing,
     processing,
@@ -281,9 +281,7 @@ def tracked_result(request: HttpRequest) -> HttpResponse:
     result = Result.objects.filter(dossier=dossier).exclude(signed_at=None).first()
     if result is None or dossier.status not in (Status.PROCESSED, Status.RETURNED):
         raise NotFound()
-    response = HttpResponse(results.result_pdf(result), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{dossier.code}-ket-qua.pdf"'
-    return response
+    return results.result_response(result)
 
 
 def tracked_slip(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -497,11 +495,7 @@ def document_file(request: HttpRequest, code: str, document_id: int) -> FileResp
     document = dossier.documents.filter(pk=document_id).exclude(file="").first()
     if document is None:
         raise NotFound()
-    return FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        filename=f"{dossier.code}-{document.requirement}{Path(str(document.file.name)).suffix}",
-    )
+    return files.document_response(document)
 
 
 @permission_required("dossier.view")

@@ -6,7 +6,6 @@ them answers 403. Every call, refused ones too, leaves an ApiCall row."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -15,7 +14,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 
 from motcua.core import audit
 from motcua.core.schemas import ErrorOut
-from motcua.dossiers import results
+from motcua.dossiers import files, results
 from motcua.dossiers.api import (
     AgencyRef,
     DocumentOut,
@@ -171,11 +170,7 @@ def dossier_document(request: HttpRequest, code: str, requirement: str) -> FileR
     document = selectors.document_file(
         _access(request), DOSSIER_DOCUMENTS_READ, code, requirement, ip=audit.client_ip(request)
     )
-    return FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type,
-        filename=f"{code}-{requirement}{Path(str(document.file.name)).suffix}",
-    )
+    return files.document_response(document)
 
 
 @router.get(
@@ -189,9 +184,7 @@ def dossier_result(request: HttpRequest, code: str) -> HttpResponse:
     result = selectors.signed_result(
         _access(request), DOSSIER_DOCUMENTS_READ, code, ip=audit.client_ip(request)
     )
-    response = HttpResponse(results.result_pdf(result), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{code}-ket-qua.pdf"'
-    return response
+    return results.result_response(result, attachment=True)
 
 
 @router.post(

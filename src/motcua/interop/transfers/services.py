@@ -138,9 +138,7 @@ def receive_transfer(*, token: str, parts: dict[str, bytes]) -> str:
         blobs = content.checked_parts(list(body["documents"]), parts)
         submission = content.submission_of(body, blobs, peer.base_url)
     except (KeyError, TypeError, ValueError) as error:
-        raise EnvelopeError(
-            _("The envelope's payload is malformed."), code="malformed", status=400
-        ) from error
+        raise _malformed() from error
     try:
         try:
             with transaction.atomic():
@@ -175,6 +173,17 @@ def _uuid(value: object) -> uuid.UUID:
         raise EnvelopeError(
             _("The envelope has no valid id."), code="malformed", status=400
         ) from error
+
+
+def _malformed() -> EnvelopeError:
+    return EnvelopeError(_("The envelope's payload is malformed."), code="malformed", status=400)
+
+
+def _applied_before(event_id: uuid.UUID) -> dict[str, Any] | None:
+    """The answer to a peer event applied already (a redelivery), or None."""
+    if TransferUpdate.objects.filter(event_id=event_id).exists():
+        return {"event_id": str(event_id), "duplicate": True}
+    return None
 
 
 def _answered(envelope_id: uuid.UUID, peer: Peer) -> str | None:
@@ -260,21 +269,22 @@ def receive_status(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
     """Apply a peer's status change to the dossier transferred to it, once per event."""
     peer, body = envelope.open_envelope(token, frozenset({STATUS}))
     event_id = _uuid(body.get("event_id"))
-    if TransferUpdate.objects.filter(event_id=event_id).exists():
-        return {"event_id": str(event_id), "duplicate": True}
+    applied_before = _applied_before(event_id)
+    if applied_before is not None:
+        return applied_before
     try:
         result = body.get("result")
         blobs = content.checked_parts([result] if result else [], parts)
         with files_kept_only_on_commit() as written, transaction.atomic():
             applied = _apply_status(peer, body, event_id, blobs, written)
     except IntegrityError:
-        if TransferUpdate.objects.filter(event_id=event_id).exists():
-            return {"event_id": str(event_id), "duplicate": True}
-        raise
+        # The same event, received twice at once: the first one applied it.
+        applied_before = _applied_before(event_id)
+        if applied_before is None:
+            raise
+        return applied_before
     except (KeyError, TypeError, ValueError) as error:
-        raise EnvelopeError(
-            _("The envelope's payload is malformed."), code="malformed", status=400
-        ) from error
+        raise _malformed() from error
     return {"event_id": str(event_id), "duplicate": False, "applied": applied}
 
 
@@ -384,8 +394,9 @@ def receive_forwarded(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
     new status flows back as any other."""
     peer, body = envelope.open_envelope(token, frozenset({SUPPLEMENT, OBLIGATION}))
     event_id = _uuid(body.get("event_id"))
-    if TransferUpdate.objects.filter(event_id=event_id).exists():
-        return {"event_id": str(event_id), "duplicate": True}
+    applied_before = _applied_before(event_id)
+    if applied_before is not None:
+        return applied_before
     try:
         apply = _forwarded(peer, body, parts)
         action = str(body["action"])
@@ -398,9 +409,7 @@ def receive_forwarded(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
         )
         peer_status = int(body["status"])
     except (KeyError, TypeError, ValueError) as error:
-        raise EnvelopeError(
-            _("The envelope's payload is malformed."), code="malformed", status=400
-        ) from error
+        raise _malformed() from error
     if transfer is None or transfer.dossier is None:
         raise NotFound(_("No dossier was transferred here with this envelope."))
     try:
@@ -416,9 +425,11 @@ def receive_forwarded(*, token: str, parts: dict[str, bytes]) -> dict[str, Any]:
             )
             copy = apply(transfer.dossier)
     except IntegrityError:
-        if TransferUpdate.objects.filter(event_id=event_id).exists():
-            return {"event_id": str(event_id), "duplicate": True}
-        raise
+        # The same event, received twice at once: the first one applied it.
+        applied_before = _applied_before(event_id)
+        if applied_before is None:
+            raise
+        return applied_before
     return {"event_id": str(event_id), "duplicate": False, "status": copy.status}
 
 
